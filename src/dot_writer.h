@@ -1,0 +1,31 @@
+/*
+ * dot_writer.h — the fact store as a Graphviz graph built with cgraph,
+ * styled by type, predicate and stance, laid out and rendered with gvc.
+ */
+#ifndef KG_DOT_WRITER_H
+#define KG_DOT_WRITER_H
+
+#include "fact_store.h"
+#include "kg.h"
+
+/** Past this many nodes the automatic layout switches from dot to sfdp. */
+#define KG_DOT_MAX_NODES 150
+
+typedef struct {
+  const char *layout;     /* "dot", "sfdp", ...; NULL: automatic */
+  const char *focus;      /* entity key or label; NULL: whole graph */
+  unsigned depth;         /* with focus: hops kept (default 1) */
+  const char *predicates; /* comma list to keep; NULL: all */
+  const char *types;      /* comma list of entity types to keep; NULL: all */
+  unsigned min_support;   /* drop facts with fewer evidence sentences */
+} KgDotOptions;
+
+/**
+ * Render fs as format "dot" (laid out? no: plain DOT source), "svg" or
+ * "png".  *data: caller frees with kg_free.
+ */
+KgStatus kg_dot_render(const KgFactStore *fs, const KgDotOptions *opts,
+                       const char *format, char **data, size_t *len,
+                       KgError *err);
+
+#endif

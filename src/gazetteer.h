@@ -1,0 +1,74 @@
+/*
+ * gazetteer.h — the known entities and every alias they go by, matched in
+ * normalised text by one multi-pattern automaton (Aho-Corasick over bytes).
+ *
+ * Matching is leftmost-longest and non-overlapping.  An alias that begins
+ * (ends) with a Latin letter or digit only matches where the text before
+ * (after) it is not a Latin letter or digit, so "Meta" never matches inside
+ * "Metadata" while "Meta的" still does.  Aliases are compared in normal form
+ * (kg_normalize_key): case, width and traditional/simplified do not matter.
+ * For an alias holding spaces or hyphens, the variants with a space, a
+ * hyphen or nothing in their place are added too (LLaMA 2 / LLaMA-2 /
+ * LLaMA2).
+ */
+#ifndef KG_GAZETTEER_H
+#define KG_GAZETTEER_H
+
+#include "kg.h"
+#include "normalizer.h"
+#include "ontology.h"
+#include "util.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct KgGazetteer KgGazetteer;
+
+/** A known entity. */
+typedef struct {
+  const char *key;   /* stable local name, e.g. "Baidu" (the IRI's end) */
+  const char *label; /* canonical rdfs:label */
+  int type;          /* ontology type index */
+} KgEntityDef;
+
+/** One match of an alias in normalised text. */
+typedef struct {
+  size_t begin, end; /* bytes in the normalised text */
+  uint32_t entity;   /* index for kg_gazetteer_entity */
+} KgGazMatch;
+
+typedef KG_VEC(KgGazMatch) KgGazMatchVec;
+
+KgStatus kg_gazetteer_new(const KgNormalizer *norm, KgGazetteer **out);
+void kg_gazetteer_free(KgGazetteer *g);
+
+/** Add an entity (or find it by key).  *id receives its index. */
+KgStatus kg_gazetteer_add_entity(KgGazetteer *g, const char *key,
+                                 const char *label, int type, uint32_t *id);
+/** Add an alias (any surface form; it is normalised here). */
+KgStatus kg_gazetteer_add_alias(KgGazetteer *g, uint32_t id,
+                                const char *alias);
+
+/**
+ * Load entities from a Turtle file: each subject with an rdf:type in the
+ * ontology namespace becomes an entity keyed by its IRI's local name, with
+ * rdfs:label as label and every rdfs:label / skos:altLabel as alias.
+ * Unknown types are reported through on_msg and the entity is skipped.
+ */
+KgStatus kg_gazetteer_load(KgGazetteer *g, const KgOntology *onto,
+                           const char *path, KgMessageFunc on_msg, void *ctx,
+                           KgError *err);
+
+/** Build the automaton; call after the last add and before matching. */
+KgStatus kg_gazetteer_compile(KgGazetteer *g);
+
+/** Append every match in text[0..len) to out, in text order. */
+KgStatus kg_gazetteer_match(const KgGazetteer *g, const char *text,
+                            size_t len, KgGazMatchVec *out);
+
+size_t kg_gazetteer_size(const KgGazetteer *g);
+const KgEntityDef *kg_gazetteer_entity(const KgGazetteer *g, uint32_t id);
+/** Entity by key, or -1. */
+long kg_gazetteer_find(const KgGazetteer *g, const char *key);
+
+#endif

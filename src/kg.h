@@ -1,0 +1,153 @@
+/*
+ * kg.h — the public interface of libkg, a rule-based knowledge-graph builder.
+ *
+ * The library turns documents into facts through a fixed pipeline:
+ *
+ *   source → encoding/markup → normalizer → segmenter → gazetteer (mentions)
+ *          → matcher (rules) → fact_store → rdf_writer / dot_writer
+ *                                         → graph_diff
+ *
+ * Every type here is opaque and comes in a kg_x_new / kg_x_free pair;
+ * kg_x_free(NULL) is a no-op.  Library code never prints and never exits:
+ * each call returns a KgStatus and fills a KgError with file, line, column
+ * and a message that the caller prints.  Warnings about bad input (a file
+ * skipped, an invalid byte, a rule abandoned on one sentence) go to a
+ * KgMessageFunc the caller registers, and the work goes on.
+ */
+#ifndef KG_H
+#define KG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(KG_BUILDING_LIBRARY) && defined(__GNUC__)
+#define KG_API __attribute__((visibility("default")))
+#else
+#define KG_API
+#endif
+
+#define KG_VERSION "0.1.0"
+
+/* The status list, as an X-macro so the enum and its name table never
+ * drift apart.  To add one: add a line here, nothing else. */
+#define KG_STATUS_LIST(X)                                                      \
+  X(KG_SUCCESS, "success")                                                     \
+  X(KG_FAILURE, "no result")                                                   \
+  X(KG_ERR_NOMEM, "out of memory")                                             \
+  X(KG_ERR_IO, "input/output error")                                           \
+  X(KG_ERR_SYNTAX, "syntax error")                                             \
+  X(KG_ERR_ENCODING, "encoding error")                                         \
+  X(KG_ERR_LIMIT, "limit exceeded")                                            \
+  X(KG_ERR_BAD_ARG, "bad argument")                                            \
+  X(KG_ERR_UNSUPPORTED, "unsupported input")                                   \
+  X(KG_ERR_INTERNAL, "internal error")
+
+typedef enum {
+#define KG_X_ENUM(name, text) name,
+  KG_STATUS_LIST(KG_X_ENUM)
+#undef KG_X_ENUM
+} KgStatus;
+
+/** The fixed English text of a status. */
+KG_API const char *kg_strstatus(KgStatus status);
+
+/** Severity of a message sent to a KgMessageFunc. */
+typedef enum { KG_MSG_ERROR, KG_MSG_WARNING, KG_MSG_NOTE } KgSeverity;
+
+/*
+ * An error or warning.  file is empty and line/col are 0 when unknown.
+ * line and col are 1-based; col counts Unicode code points.  context holds
+ * the source line the position points into (for a caret), or is empty.
+ */
+typedef struct {
+  KgStatus status;
+  KgSeverity severity;
+  char file[1024];
+  unsigned line;
+  unsigned col;
+  char message[1024];
+  char context[512];
+} KgError;
+
+/** Receives warnings and notes while the library works on. */
+typedef void (*KgMessageFunc)(void *ctx, const KgError *msg);
+
+/* ------------------------------------------------------------------ rules */
+
+/** A loaded rule set: gazetteer (entities.ttl), rules (*.rules), ontology. */
+typedef struct KgRules KgRules;
+
+/**
+ * Load the rule set in DIR: every `*.rules` file (sorted by name), the
+ * gazetteer `entities.ttl` and, if present, `ontology.ttl`.  On success
+ * *out owns a new rule set (free with kg_rules_free).  Every error found
+ * is sent to on_msg (when not NULL); err holds the first one.
+ */
+KG_API KgStatus kg_rules_load(const char *dir, KgMessageFunc on_msg,
+                              void *msg_ctx, KgRules **out, KgError *err);
+
+/** Free a rule set. */
+KG_API void kg_rules_free(KgRules *rules);
+
+/** Counts of what a rule set holds (for `kg check`). */
+KG_API size_t kg_rules_count(const KgRules *rules);
+KG_API size_t kg_rules_entity_count(const KgRules *rules);
+
+/* ------------------------------------------------------------------ build */
+
+/** Output formats, as bits. */
+typedef enum {
+  KG_FORMAT_TTL = 1 << 0,
+  KG_FORMAT_NT = 1 << 1,
+  KG_FORMAT_NQ = 1 << 2,
+  KG_FORMAT_RDFXML = 1 << 3,
+  KG_FORMAT_DOT = 1 << 4,
+  KG_FORMAT_SVG = 1 << 5,
+  KG_FORMAT_PNG = 1 << 6,
+} KgFormat;
+
+#define KG_DEFAULT_BASE "http://example.org/kg/"
+#define KG_DEFAULT_MAX_FILE_SIZE ((size_t)64 << 20)
+
+/** What a build reads and writes.  Zeroed fields take the defaults. */
+typedef struct {
+  const char *rules_dir;         /* default "rules" */
+  const char *out_dir;           /* default "out" */
+  const char *const *inputs;     /* files, directories, "-" or "@LIST" */
+  size_t n_inputs;               /* 0: "corpus" */
+  const char *base_iri;          /* default KG_DEFAULT_BASE */
+  unsigned formats;              /* KgFormat bits; 0: ttl, dot, svg */
+  size_t max_file_size;          /* 0: KG_DEFAULT_MAX_FILE_SIZE */
+  unsigned threads;              /* 0: number of cores */
+  const char *layout;            /* NULL: automatic (dot or sfdp) */
+  int strict;                    /* any warning makes the build fail */
+  KgMessageFunc on_msg;          /* warnings; may be NULL */
+  void *msg_ctx;
+} KgBuildOptions;
+
+/** What a build found. */
+typedef struct {
+  size_t documents;      /* read and processed */
+  size_t skipped;        /* unreadable, binary, too large */
+  size_t bytes;          /* of the documents read */
+  size_t sentences;
+  size_t mentions;
+  size_t facts;          /* distinct (s, p, o, qualifier) */
+  size_t evidence;       /* supporting sentences, all facts */
+  size_t entities;       /* entities that take part in a fact */
+  size_t warnings;
+} KgBuildStats;
+
+/** Run a whole build: read, extract, write the outputs atomically. */
+KG_API KgStatus kg_build(const KgBuildOptions *opts, KgBuildStats *stats,
+                         KgError *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KG_H */

@@ -1,0 +1,26 @@
+/*
+ * rdf_writer.h — the fact store as RDF: entities with labels and types,
+ * every fact as a plain triple plus a reified rdf:Statement (IRI from a
+ * hash of s, p, o, qualifier) carrying the qualifier and the evidence,
+ * and document nodes.  Serialised through rdf_io (raptor2).
+ */
+#ifndef KG_RDF_WRITER_H
+#define KG_RDF_WRITER_H
+
+#include "fact_store.h"
+#include "kg.h"
+#include "util.h"
+
+/** Append s to b, percent-encoding (as UTF-8 bytes) everything outside the
+ * IRI grammar's unreserved set and the few delimiters kept. */
+bool kg_iri_append_escaped(KgBuf *b, const char *s);
+
+/**
+ * Serialise fs (already sorted) as syntax ("turtle", "ntriples", "nquads",
+ * "rdfxml") with entity IRIs <base>entity/KEY.  *data: caller frees.
+ */
+KgStatus kg_rdf_write(const KgFactStore *fs, const char *base,
+                      const char *syntax, char **data, size_t *len,
+                      KgError *err);
+
+#endif
