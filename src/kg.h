@@ -110,6 +110,16 @@ typedef enum {
   KG_FORMAT_PNG = 1 << 6,
 } KgFormat;
 
+/** What part of a graph to draw (`--focus`, `--predicates`, ...). */
+typedef struct {
+  const char *layout;     /* "dot", "sfdp", ...; NULL: by size */
+  const char *focus;      /* entity key, label or alias; NULL: all */
+  unsigned depth;         /* hops around focus; 0: 1 */
+  const char *predicates; /* comma-separated list to keep; NULL: all */
+  const char *types;      /* comma-separated entity types; NULL: all */
+  unsigned min_support;   /* facts with fewer evidence sentences dropped */
+} KgViewOptions;
+
 #define KG_DEFAULT_BASE "http://example.org/kg/"
 #define KG_DEFAULT_MAX_FILE_SIZE ((size_t)64 << 20)
 
@@ -123,7 +133,7 @@ typedef struct {
   unsigned formats;              /* KgFormat bits; 0: ttl, dot, svg */
   size_t max_file_size;          /* 0: KG_DEFAULT_MAX_FILE_SIZE */
   unsigned threads;              /* 0: number of cores */
-  const char *layout;            /* NULL: automatic (dot or sfdp) */
+  KgViewOptions view;            /* what the graph images show */
   int strict;                    /* any warning makes the build fail */
   KgMessageFunc on_msg;          /* warnings; may be NULL */
   void *msg_ctx;
@@ -145,6 +155,44 @@ typedef struct {
 /** Run a whole build: read, extract, write the outputs atomically. */
 KG_API KgStatus kg_build(const KgBuildOptions *opts, KgBuildStats *stats,
                          KgError *err);
+
+
+/* ---------------------------------------------------------------- text */
+
+/** One fact found in a piece of text, as labels. */
+typedef struct {
+  const char *subject, *subject_type;
+  const char *predicate;
+  const char *object, *object_type;
+  const char *qualifier; /* NULL when none */
+  const char *rule;
+  const char *sentence;  /* the sentence, as given */
+} KgFoundFact;
+
+typedef void (*KgFoundFunc)(void *ctx, const KgFoundFact *fact);
+
+/** Extract the facts of one text (UTF-8) with a loaded rule set. */
+KG_API KgStatus kg_extract(const KgRules *rules, const char *text, size_t len,
+                           KgFoundFunc on_fact, void *ctx, KgError *err);
+
+/** `kg explain`: a readable report of how the rules see text.
+ * *report: caller frees with kg_free_string. */
+KG_API KgStatus kg_explain_text(const KgRules *rules, const char *text,
+                                size_t len, char **report, KgError *err);
+
+/** Warnings for rules that can never match, shadowed rules and unused
+ * entities; returns their count. */
+KG_API size_t kg_rules_lint(const KgRules *rules, KgMessageFunc on_msg,
+                            void *ctx);
+
+/** Draw a graph kg wrote (Turtle, N-Triples, N-Quads) as "svg", "png" or
+ * "dot" into out_path (written atomically). */
+KG_API KgStatus kg_render(const char *graph_path, const KgViewOptions *view,
+                          const char *format, const char *out_path,
+                          KgError *err);
+
+/** Free a string the library returned. */
+KG_API void kg_free_string(char *s);
 
 #ifdef __cplusplus
 }

@@ -1,3 +1,528 @@
-/* main.c — placeholder until the CLI lands. */
+/*
+ * main.c — the kg command line: parses arguments, calls the library,
+ * prints what it returns.  Nothing here knows how a graph is built.
+ *
+ * Exit statuses: 0 success, 1 failure, 2 usage error (and, for `kg diff`,
+ * like diff(1): 0 same, 1 different, 2 trouble).
+ */
 #include "kg.h"
-int main(void) { return 0; }
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { EXIT_USAGE = 2 };
+
+static int verbose = 0; /* -v: one line per warning with context */
+static int quiet = 0;   /* -q: warnings only */
+
+/* ------------------------------------------------------------ messages */
+
+/* Display width of one code point: East Asian wide characters take two
+ * columns, so the caret lands under the right character of a CJK line. */
+static int cp_width(unsigned long cp) {
+  if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+      (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+      (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+      (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD))
+    return 2;
+  return 1;
+}
+
+/* Spaces (and tabs where the line has tabs) up to code point col. */
+static void print_caret(FILE *f, const char *line, unsigned col) {
+  const unsigned char *s = (const unsigned char *)line;
+  for (unsigned i = 1; i < col && *s; i++) {
+    unsigned long cp = *s;
+    int n = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
+    if (n > 1) {
+      cp &= 0xFF >> (n + 1);
+      for (int k = 1; k < n && s[k]; k++)
+        cp = (cp << 6) | (s[k] & 0x3F);
+    }
+    if (*s == '\t')
+      fputc('\t', f);
+    else
+      for (int w = cp_width(cp); w > 0; w--)
+        fputc(' ', f);
+    for (int k = 0; k < n && *s; k++)
+      s++;
+  }
+  fputs("^\n", f);
+}
+
+static void print_message(const KgError *e) {
+  static const char *const sev[] = {"error", "warning", "note"};
+  if (e->file[0]) {
+    fputs(e->file, stderr);
+    if (e->line)
+      fprintf(stderr, ":%u:%u", e->line, e->col);
+    fputs(": ", stderr);
+  } else {
+    fputs("kg: ", stderr);
+  }
+  fprintf(stderr, "%s: %s\n", sev[e->severity], e->message);
+  if (e->context[0] && e->line) {
+    fprintf(stderr, "%s\n", e->context);
+    print_caret(stderr, e->context, e->col ? e->col : 1);
+  }
+}
+
+static void on_message(void *ctx, const KgError *msg) {
+  (void)ctx;
+  if (msg->severity == KG_MSG_NOTE && !verbose)
+    return;
+  print_message(msg);
+}
+
+static int fail(const KgError *err) {
+  print_message(err);
+  return EXIT_FAILURE;
+}
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg) {
+  fprintf(stderr, "kg%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\nTry 'kg %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+  return EXIT_USAGE;
+}
+
+/* getopt left the offending word at argv[optind - 1]. */
+static int bad_option(const char *cmd, char **argv) {
+  return usage_error(cmd, "unknown option or missing argument: '%s'",
+                     argv[optind - 1]);
+}
+
+/* ------------------------------------------------------------- help */
+
+static const char main_help[] =
+    "Usage: kg COMMAND [OPTION...] [ARG...]\n"
+    "Build a knowledge graph from news text with extraction rules.\n"
+    "\n"
+    "Commands:\n"
+    "  build     read documents, apply the rules, write RDF and images\n"
+    "  check     validate a rule set\n"
+    "  explain   show how the rules read a text, sentence by sentence\n"
+    "  render    draw a graph kg wrote as SVG, PNG or DOT\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help     show this help\n"
+    "  -V, --version  show the version\n"
+    "\n"
+    "Run 'kg COMMAND --help' for the options of a command.\n";
+
+static const char build_help[] =
+    "Usage: kg build [OPTION...] [INPUT...]\n"
+    "Read INPUT files and folders (default: corpus), apply the rules and\n"
+    "write graph.ttl, graph.dot and graph.svg into the output folder.\n"
+    "INPUT may be a file, a folder (read recursively in sorted order), '-'\n"
+    "for standard input, or @LIST for a file listing one path per line.\n"
+    "\n"
+    "Options:\n"
+    "  -r, --rules DIR         rule set folder (default: rules)\n"
+    "  -o, --out DIR           output folder (default: out)\n"
+    "  -f, --format LIST       outputs among ttl,nt,nq,rdfxml,dot,svg,png\n"
+    "                          (default: ttl,dot,svg)\n"
+    "      --base IRI          base of every IRI (default: "
+    KG_DEFAULT_BASE ")\n"
+    "  -j, --jobs N            worker threads (default: number of cores)\n"
+    "      --max-file-size N   skip files larger than N bytes (default 64M;\n"
+    "                          suffixes K, M, G)\n"
+    "      --strict            any warning fails the build (exit 1)\n"
+    "      --layout ENGINE     graph layout: dot, sfdp, neato, ... (default:\n"
+    "                          dot for small graphs, sfdp for large ones)\n"
+    "      --focus ENTITY      draw only ENTITY and its neighbourhood\n"
+    "      --depth N           with --focus: hops to keep (default 1)\n"
+    "      --predicates LIST   draw only these predicates\n"
+    "      --types LIST        draw only entities of these types\n"
+    "      --min-support N     draw only facts stated in N+ sentences\n"
+    "  -q, --quiet             no summary line\n"
+    "  -v, --verbose           also print notes\n"
+    "  -h, --help              show this help\n"
+    "\n"
+    "Examples:\n"
+    "  kg build                          # corpus/ -> out/\n"
+    "  kg build -o /tmp/seeds ../shared/seeds\n"
+    "  kg build -f ttl,nt,png --focus Baidu --depth 2 news/\n";
+
+static const char check_help[] =
+    "Usage: kg check [-r RULES_DIR]\n"
+    "Validate a rule set: report every error as file:line:col with the\n"
+    "source line and a caret, and warn about rules that can never match.\n"
+    "Exit 0 when the rules are valid.\n"
+    "\n"
+    "Examples:\n"
+    "  kg check\n"
+    "  kg check -r my-rules/\n";
+
+static const char explain_help[] =
+    "Usage: kg explain [-r RULES_DIR] TEXT|-\n"
+    "Show, for each sentence of TEXT (or standard input with '-'), the\n"
+    "normalised text, the mentions, each rule that matched or almost\n"
+    "matched, and the facts it would emit.\n"
+    "\n"
+    "Examples:\n"
+    "  kg explain '百度创始人李彦宏坚定押注闭源。'\n"
+    "  echo 'Meta released Llama 2 as open weights.' | kg explain -\n";
+
+static const char render_help[] =
+    "Usage: kg render GRAPH [-o FILE] [-f svg|png|dot] [VIEW OPTION...]\n"
+    "Draw a graph kg wrote (Turtle, N-Triples or N-Quads).\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE       output file (default: GRAPH with the\n"
+    "                          format's extension)\n"
+    "  -f, --format FORMAT     svg (default), png or dot\n"
+    "      --layout, --focus, --depth, --predicates, --types, --min-support\n"
+    "                          as for kg build\n"
+    "\n"
+    "Examples:\n"
+    "  kg render out/graph.ttl -o baidu.svg --focus Baidu\n"
+    "  kg render out/graph.ttl -f png -o graph.png\n";
+
+/* ------------------------------------------------------------ options */
+
+enum {
+  OPT_BASE = 256,
+  OPT_MAX_FILE_SIZE,
+  OPT_STRICT,
+  OPT_LAYOUT,
+  OPT_FOCUS,
+  OPT_DEPTH,
+  OPT_PREDICATES,
+  OPT_TYPES,
+  OPT_MIN_SUPPORT,
+};
+
+#define VIEW_OPTIONS                                                           \
+  {"layout", required_argument, NULL, OPT_LAYOUT},                             \
+      {"focus", required_argument, NULL, OPT_FOCUS},                           \
+      {"depth", required_argument, NULL, OPT_DEPTH},                           \
+      {"predicates", required_argument, NULL, OPT_PREDICATES},                 \
+      {"types", required_argument, NULL, OPT_TYPES},                           \
+      {"min-support", required_argument, NULL, OPT_MIN_SUPPORT}
+
+static int parse_count(const char *s, unsigned long long *out) {
+  char *end;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (end == s || *s == '-')
+    return -1;
+  switch (*end) {
+  case 'K': case 'k': v <<= 10; end++; break;
+  case 'M': case 'm': v <<= 20; end++; break;
+  case 'G': case 'g': v <<= 30; end++; break;
+  default: break;
+  }
+  if (*end)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* Handle a view option; 1 handled, 0 not a view option, -1 bad value. */
+static int view_option(int c, const char *arg, KgViewOptions *v) {
+  unsigned long long n;
+  switch (c) {
+  case OPT_LAYOUT: v->layout = arg; return 1;
+  case OPT_FOCUS: v->focus = arg; return 1;
+  case OPT_PREDICATES: v->predicates = arg; return 1;
+  case OPT_TYPES: v->types = arg; return 1;
+  case OPT_DEPTH:
+  case OPT_MIN_SUPPORT:
+    if (parse_count(arg, &n) || n > 1000000)
+      return -1;
+    if (c == OPT_DEPTH)
+      v->depth = (unsigned)n;
+    else
+      v->min_support = (unsigned)n;
+    return 1;
+  default: return 0;
+  }
+}
+
+/* The output table of --format: to add one, add a row and a KgFormat bit. */
+static const struct {
+  const char *name;
+  unsigned bit;
+} format_names[] = {{"ttl", KG_FORMAT_TTL},       {"turtle", KG_FORMAT_TTL},
+                    {"nt", KG_FORMAT_NT},         {"ntriples", KG_FORMAT_NT},
+                    {"nq", KG_FORMAT_NQ},         {"nquads", KG_FORMAT_NQ},
+                    {"rdfxml", KG_FORMAT_RDFXML}, {"dot", KG_FORMAT_DOT},
+                    {"svg", KG_FORMAT_SVG},       {"png", KG_FORMAT_PNG}};
+
+/* Parse "ttl,nt,svg"; returns 0 and sets *bits, or -1 with *bad. */
+static int parse_formats(const char *list, unsigned *bits, char *bad,
+                         size_t bad_size) {
+  *bits = 0;
+  const char *s = list;
+  while (*s) {
+    size_t n = strcspn(s, ",");
+    size_t k = 0;
+    for (; k < sizeof format_names / sizeof *format_names; k++)
+      if (strlen(format_names[k].name) == n &&
+          strncmp(format_names[k].name, s, n) == 0)
+        break;
+    if (k == sizeof format_names / sizeof *format_names) {
+      snprintf(bad, bad_size, "%.*s", (int)n, s);
+      return -1;
+    }
+    *bits |= format_names[k].bit;
+    s += n + (s[n] == ',');
+  }
+  return *bits ? 0 : -1;
+}
+
+/* ------------------------------------------------------------- build */
+
+static void print_summary(const KgBuildStats *s, const char *out_dir) {
+  fprintf(stderr,
+          "kg: %zu documents (%zu skipped), %zu sentences, %zu mentions, "
+          "%zu facts, %zu entities, %zu warnings -> %s/\n",
+          s->documents, s->skipped, s->sentences, s->mentions, s->facts,
+          s->entities, s->warnings, out_dir);
+}
+
+static int cmd_build(int argc, char **argv) {
+  static const struct option longopts[] = {
+      {"rules", required_argument, NULL, 'r'},
+      {"out", required_argument, NULL, 'o'},
+      {"format", required_argument, NULL, 'f'},
+      {"jobs", required_argument, NULL, 'j'},
+      {"base", required_argument, NULL, OPT_BASE},
+      {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
+      {"strict", no_argument, NULL, OPT_STRICT},
+      {"quiet", no_argument, NULL, 'q'},
+      {"verbose", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},
+      VIEW_OPTIONS,
+      {NULL, 0, NULL, 0}};
+  KgBuildOptions o = {0};
+  o.on_msg = on_message;
+  unsigned long long n;
+  char bad[64];
+  int c, v;
+  while ((c = getopt_long(argc, argv, "r:o:f:j:qvh", longopts, NULL)) != -1) {
+    if ((v = view_option(c, optarg, &o.view)) != 0) {
+      if (v < 0)
+        return usage_error("build", "bad number '%s'", optarg);
+      continue;
+    }
+    switch (c) {
+    case 'r': o.rules_dir = optarg; break;
+    case 'o': o.out_dir = optarg; break;
+    case 'f':
+      if (parse_formats(optarg, &o.formats, bad, sizeof bad))
+        return usage_error("build", "unknown format '%s'", bad);
+      break;
+    case 'j':
+      if (parse_count(optarg, &n) || n < 1 || n > 256)
+        return usage_error("build", "bad thread count '%s'", optarg);
+      o.threads = (unsigned)n;
+      break;
+    case OPT_BASE: o.base_iri = optarg; break;
+    case OPT_MAX_FILE_SIZE:
+      if (parse_count(optarg, &n) || n == 0)
+        return usage_error("build", "bad size '%s'", optarg);
+      o.max_file_size = (size_t)n;
+      break;
+    case OPT_STRICT: o.strict = 1; break;
+    case 'q': quiet = 1; break;
+    case 'v': verbose = 1; break;
+    case 'h': fputs(build_help, stdout); return EXIT_SUCCESS;
+    default: return bad_option("build", argv);
+    }
+  }
+  o.inputs = (const char *const *)argv + optind;
+  o.n_inputs = (size_t)(argc - optind);
+  KgBuildStats stats;
+  KgError err = {0};
+  if (kg_build(&o, &stats, &err) != KG_SUCCESS)
+    return fail(&err);
+  if (!quiet)
+    print_summary(&stats, o.out_dir ? o.out_dir : "out");
+  return EXIT_SUCCESS;
+}
+
+/* ------------------------------------------------------------- check */
+
+static int cmd_check(int argc, char **argv) {
+  static const struct option longopts[] = {
+      {"rules", required_argument, NULL, 'r'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  const char *dir = "rules";
+  int c;
+  while ((c = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'r': dir = optarg; break;
+    case 'h': fputs(check_help, stdout); return EXIT_SUCCESS;
+    default: return bad_option("check", argv);
+    }
+  }
+  if (optind < argc)
+    dir = argv[optind++];
+  if (optind < argc)
+    return usage_error("check", "unexpected argument '%s'", argv[optind]);
+  KgRules *rules = NULL;
+  KgError err = {0};
+  if (kg_rules_load(dir, on_message, NULL, &rules, &err) != KG_SUCCESS) {
+    if (err.status == KG_ERR_NOMEM || err.status == KG_ERR_IO)
+      print_message(&err);
+    fprintf(stderr, "kg check: %s: rule set has errors\n", dir);
+    return EXIT_FAILURE;
+  }
+  size_t warnings = kg_rules_lint(rules, on_message, NULL);
+  fprintf(stderr, "kg check: %s: %zu rules, %zu entities, %zu warnings\n", dir,
+          kg_rules_count(rules), kg_rules_entity_count(rules), warnings);
+  kg_rules_free(rules);
+  return EXIT_SUCCESS;
+}
+
+/* ------------------------------------------------------------ explain */
+
+static char *read_stdin(size_t *len) {
+  size_t cap = 65536, n = 0;
+  char *buf = malloc(cap);
+  size_t got;
+  while (buf && (got = fread(buf + n, 1, cap - n - 1, stdin)) > 0) {
+    n += got;
+    if (cap - n < 2) {
+      char *nb = realloc(buf, cap * 2);
+      if (!nb) {
+        free(buf);
+        return NULL;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+  }
+  if (buf)
+    buf[n] = '\0';
+  *len = n;
+  return buf;
+}
+
+static int cmd_explain(int argc, char **argv) {
+  static const struct option longopts[] = {
+      {"rules", required_argument, NULL, 'r'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  const char *dir = "rules";
+  int c;
+  while ((c = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'r': dir = optarg; break;
+    case 'h': fputs(explain_help, stdout); return EXIT_SUCCESS;
+    default: return bad_option("explain", argv);
+    }
+  }
+  if (optind != argc - 1)
+    return usage_error("explain", "%s", "expects one TEXT (or - for stdin)");
+  size_t len;
+  char *text = strcmp(argv[optind], "-") == 0 ? read_stdin(&len)
+                                              : strdup(argv[optind]);
+  if (!text) {
+    fprintf(stderr, "kg explain: cannot read the text\n");
+    return EXIT_FAILURE;
+  }
+  if (strcmp(argv[optind], "-") != 0)
+    len = strlen(text);
+  KgRules *rules = NULL;
+  KgError err = {0};
+  char *report = NULL;
+  int rc = EXIT_SUCCESS;
+  if (kg_rules_load(dir, on_message, NULL, &rules, &err) != KG_SUCCESS ||
+      kg_explain_text(rules, text, len, &report, &err) != KG_SUCCESS)
+    rc = fail(&err);
+  else
+    fputs(report, stdout);
+  kg_free_string(report);
+  kg_rules_free(rules);
+  free(text);
+  return rc;
+}
+
+/* ------------------------------------------------------------- render */
+
+static int cmd_render(int argc, char **argv) {
+  static const struct option longopts[] = {
+      {"output", required_argument, NULL, 'o'},
+      {"format", required_argument, NULL, 'f'},
+      {"help", no_argument, NULL, 'h'},
+      VIEW_OPTIONS,
+      {NULL, 0, NULL, 0}};
+  KgViewOptions view = {0};
+  const char *out = NULL, *format = "svg";
+  int c, v;
+  while ((c = getopt_long(argc, argv, "o:f:h", longopts, NULL)) != -1) {
+    if ((v = view_option(c, optarg, &view)) != 0) {
+      if (v < 0)
+        return usage_error("render", "bad number '%s'", optarg);
+      continue;
+    }
+    switch (c) {
+    case 'o': out = optarg; break;
+    case 'f':
+      if (strcmp(optarg, "svg") && strcmp(optarg, "png") &&
+          strcmp(optarg, "dot"))
+        return usage_error("render", "unknown format '%s'", optarg);
+      format = optarg;
+      break;
+    case 'h': fputs(render_help, stdout); return EXIT_SUCCESS;
+    default: return bad_option("render", argv);
+    }
+  }
+  if (optind != argc - 1)
+    return usage_error("render", "%s", "expects one GRAPH file");
+  const char *graph = argv[optind];
+  char *derived = NULL;
+  if (!out) {
+    const char *dot = strrchr(graph, '.');
+    size_t stem = dot && !strchr(dot, '/') ? (size_t)(dot - graph)
+                                           : strlen(graph);
+    derived = malloc(stem + 8);
+    if (!derived)
+      return EXIT_FAILURE;
+    snprintf(derived, stem + 8, "%.*s.%s", (int)stem, graph, format);
+    out = derived;
+  }
+  KgError err = {0};
+  int rc = kg_render(graph, &view, format, out, &err) == KG_SUCCESS
+               ? EXIT_SUCCESS
+               : fail(&err);
+  free(derived);
+  return rc;
+}
+
+/* --------------------------------------------------------------- main */
+
+/* The command table: to add a command, add a row. */
+static const struct {
+  const char *name;
+  int (*run)(int argc, char **argv);
+} commands[] = {{"build", cmd_build},
+                {"check", cmd_check},
+                {"explain", cmd_explain},
+                {"render", cmd_render}};
+
+int main(int argc, char **argv) {
+  if (argc < 2)
+    return usage_error(NULL, "%s", "missing command");
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+    fputs(main_help, stdout);
+    return EXIT_SUCCESS;
+  }
+  if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+    printf("kg %s\n", KG_VERSION);
+    return EXIT_SUCCESS;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    if (!strcmp(cmd, commands[i].name)) {
+      opterr = 0; /* unknown options get our one-line message */
+      return commands[i].run(argc - 1, argv + 1);
+    }
+  return usage_error(NULL, "unknown command '%s'", cmd);
+}

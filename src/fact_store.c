@@ -1,0 +1,458 @@
+/*
+ * fact_store.c — entities, documents and facts with their evidence.
+ *
+ * Strings are interned once in a string table, so a fact is four pointers
+ * and facts compare by pointer equality.  Each of the three collections is
+ * a vector plus an open-addressing index (slot = item index + 1, 0 empty)
+ * keyed by a 64-bit hash; the index is rebuilt after sorting.  Sorting
+ * compares strings, never pointers, so the order is canonical whatever the
+ * order of insertion.
+ */
+#include "fact_store.h"
+
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  size_t *slots; /* item index + 1; 0 = empty */
+  size_t cap;    /* power of two */
+} Index;
+
+typedef struct {
+  char *key, *label, *type;
+  KG_VEC(const char *) aliases;
+} Entity;
+
+typedef struct {
+  KgDocView view; /* strings interned */
+} Document;
+
+typedef struct {
+  const char *s, *p, *o, *q;
+  KG_VEC(KgEvidence) evidence;
+} Fact;
+
+struct KgFactStore {
+  KG_VEC(char *) strings;
+  Index string_index;
+  KG_VEC(Entity) entities;
+  Index entity_index;
+  KG_VEC(Document) documents;
+  Index document_index;
+  KG_VEC(Fact) facts;
+  Index fact_index;
+};
+
+/* ---------------------------------------------------------------- index */
+
+/* Probe for key: returns the slot where it is or where it would go.  eq
+ * tells whether item i has the key. */
+typedef bool (*IndexEq)(const KgFactStore *fs, size_t item, const void *key);
+
+static size_t index_probe(const KgFactStore *fs, const Index *ix,
+                          uint64_t hash, IndexEq eq, const void *key) {
+  size_t mask = ix->cap - 1;
+  for (size_t i = (size_t)hash & mask;; i = (i + 1) & mask) {
+    size_t slot = ix->slots[i];
+    if (slot == 0 || eq(fs, slot - 1, key))
+      return i;
+  }
+}
+
+/* Make room for one more item; rehash needs the hash of every item. */
+typedef uint64_t (*IndexHash)(const KgFactStore *fs, size_t item);
+
+static bool index_reserve(KgFactStore *fs, Index *ix, size_t n_items,
+                          IndexHash hash_of) {
+  if ((n_items + 1) * 2 <= ix->cap)
+    return true;
+  size_t ncap = ix->cap ? ix->cap * 2 : 64;
+  while ((n_items + 1) * 2 > ncap)
+    ncap *= 2;
+  size_t *slots = kg_calloc(ncap, sizeof *slots);
+  if (!slots)
+    return false;
+  kg_free(ix->slots);
+  ix->slots = slots;
+  ix->cap = ncap;
+  for (size_t item = 0; item < n_items; item++) {
+    size_t i = (size_t)hash_of(fs, item) & (ncap - 1);
+    while (slots[i])
+      i = (i + 1) & (ncap - 1);
+    slots[i] = item + 1;
+  }
+  return true;
+}
+
+static void index_clear(Index *ix) {
+  kg_free(ix->slots);
+  ix->slots = NULL;
+  ix->cap = 0;
+}
+
+/* -------------------------------------------------------------- strings */
+
+static uint64_t str_hash(const char *s) {
+  return kg_hash64(s, strlen(s));
+}
+
+static uint64_t string_hash_at(const KgFactStore *fs, size_t i) {
+  return str_hash(fs->strings.items[i]);
+}
+
+static bool string_eq(const KgFactStore *fs, size_t i, const void *key) {
+  return strcmp(fs->strings.items[i], key) == 0;
+}
+
+/* The interned copy of s (NULL stays NULL; NULL also on OOM with *oom). */
+static const char *intern(KgFactStore *fs, const char *s, bool *oom) {
+  if (!s)
+    return NULL;
+  if (!index_reserve(fs, &fs->string_index, fs->strings.len, string_hash_at))
+    return *oom = true, NULL;
+  size_t at = index_probe(fs, &fs->string_index, str_hash(s), string_eq, s);
+  size_t slot = fs->string_index.slots[at];
+  if (slot)
+    return fs->strings.items[slot - 1];
+  char *copy = kg_strdup(s);
+  if (!copy || !kg_vec_push(&fs->strings, copy)) {
+    kg_free(copy);
+    return *oom = true, NULL;
+  }
+  fs->string_index.slots[at] = fs->strings.len;
+  return copy;
+}
+
+/* ------------------------------------------------------------- lifetime */
+
+KgFactStore *kg_fact_store_new(void) {
+  return kg_calloc(1, sizeof(KgFactStore));
+}
+
+void kg_fact_store_free(KgFactStore *fs) {
+  if (!fs)
+    return;
+  for (size_t i = 0; i < fs->strings.len; i++)
+    kg_free(fs->strings.items[i]);
+  kg_vec_free(&fs->strings);
+  for (size_t i = 0; i < fs->entities.len; i++)
+    kg_vec_free(&fs->entities.items[i].aliases);
+  kg_vec_free(&fs->entities);
+  kg_vec_free(&fs->documents);
+  for (size_t i = 0; i < fs->facts.len; i++)
+    kg_vec_free(&fs->facts.items[i].evidence);
+  kg_vec_free(&fs->facts);
+  index_clear(&fs->string_index);
+  index_clear(&fs->entity_index);
+  index_clear(&fs->document_index);
+  index_clear(&fs->fact_index);
+  kg_free(fs);
+}
+
+/* ------------------------------------------------------------- entities */
+
+static uint64_t entity_hash_at(const KgFactStore *fs, size_t i) {
+  return str_hash(fs->entities.items[i].key);
+}
+
+static bool entity_eq(const KgFactStore *fs, size_t i, const void *key) {
+  return strcmp(fs->entities.items[i].key, key) == 0;
+}
+
+long kg_fact_store_find_entity(const KgFactStore *fs, const char *key) {
+  if (!fs->entity_index.cap)
+    return -1;
+  size_t at =
+      index_probe(fs, &fs->entity_index, str_hash(key), entity_eq, key);
+  return (long)fs->entity_index.slots[at] - 1;
+}
+
+static KgStatus add_alias(KgFactStore *fs, Entity *e, const char *alias) {
+  bool oom = false;
+  const char *a = intern(fs, alias, &oom);
+  if (oom)
+    return KG_ERR_NOMEM;
+  for (size_t i = 0; i < e->aliases.len; i++)
+    if (e->aliases.items[i] == a)
+      return KG_SUCCESS;
+  return kg_vec_push(&e->aliases, a) ? KG_SUCCESS : KG_ERR_NOMEM;
+}
+
+KgStatus kg_fact_store_add_entity(KgFactStore *fs, const char *key,
+                                  const char *label, const char *type,
+                                  const char *alias) {
+  if (!key || !*key)
+    return KG_ERR_BAD_ARG;
+  bool oom = false;
+  const char *k = intern(fs, key, &oom);
+  const char *l = intern(fs, label, &oom);
+  const char *t = intern(fs, type, &oom);
+  if (oom || !index_reserve(fs, &fs->entity_index, fs->entities.len,
+                            entity_hash_at))
+    return KG_ERR_NOMEM;
+  size_t at = index_probe(fs, &fs->entity_index, str_hash(k), entity_eq, k);
+  size_t slot = fs->entity_index.slots[at];
+  if (!slot) {
+    Entity e = {(char *)k, NULL, NULL, {0}};
+    if (!kg_vec_push(&fs->entities, e))
+      return KG_ERR_NOMEM;
+    fs->entity_index.slots[at] = slot = fs->entities.len;
+  }
+  Entity *e = &fs->entities.items[slot - 1];
+  if (!e->label && l)
+    e->label = (char *)l;
+  if (!e->type && t)
+    e->type = (char *)t;
+  return alias ? add_alias(fs, e, alias) : KG_SUCCESS;
+}
+
+/* ------------------------------------------------------------ documents */
+
+static uint64_t doc_hash_at(const KgFactStore *fs, size_t i) {
+  return str_hash(fs->documents.items[i].view.key);
+}
+
+static bool doc_eq(const KgFactStore *fs, size_t i, const void *key) {
+  return strcmp(fs->documents.items[i].view.key, key) == 0;
+}
+
+KgStatus kg_fact_store_add_document(KgFactStore *fs, const KgDocView *doc) {
+  bool oom = false;
+  KgDocView v = *doc;
+  v.key = intern(fs, doc->key, &oom);
+  v.sha256 = intern(fs, doc->sha256, &oom);
+  v.lang = intern(fs, doc->lang, &oom);
+  v.format = intern(fs, doc->format, &oom);
+  if (oom || !v.key ||
+      !index_reserve(fs, &fs->document_index, fs->documents.len, doc_hash_at))
+    return oom ? KG_ERR_NOMEM : KG_ERR_BAD_ARG;
+  size_t at =
+      index_probe(fs, &fs->document_index, str_hash(v.key), doc_eq, v.key);
+  if (fs->document_index.slots[at]) {
+    fs->documents.items[fs->document_index.slots[at] - 1].view = v;
+    return KG_SUCCESS;
+  }
+  Document d = {v};
+  if (!kg_vec_push(&fs->documents, d))
+    return KG_ERR_NOMEM;
+  fs->document_index.slots[at] = fs->documents.len;
+  return KG_SUCCESS;
+}
+
+/* ---------------------------------------------------------------- facts */
+
+typedef struct {
+  const char *s, *p, *o, *q;
+} FactKey;
+
+static uint64_t fact_key_hash(const char *s, const char *p, const char *o,
+                              const char *q) {
+  /* interned pointers are unique per string, but hash the text so the
+   * index does not depend on addresses (it never leaks into output, this
+   * just keeps behaviour reproducible under a debugger) */
+  uint64_t h = str_hash(s) * 31 + str_hash(p);
+  h = h * 31 + str_hash(o);
+  return h * 31 + (q ? str_hash(q) : 7);
+}
+
+static uint64_t fact_hash_at(const KgFactStore *fs, size_t i) {
+  const Fact *f = &fs->facts.items[i];
+  return fact_key_hash(f->s, f->p, f->o, f->q);
+}
+
+static bool fact_eq(const KgFactStore *fs, size_t i, const void *key) {
+  const Fact *f = &fs->facts.items[i];
+  const FactKey *k = key;
+  return f->s == k->s && f->p == k->p && f->o == k->o && f->q == k->q;
+}
+
+static bool same_evidence(const KgEvidence *a, const KgEvidence *b) {
+  return a->doc == b->doc && a->sentence == b->sentence && a->rule == b->rule;
+}
+
+static KgStatus add_evidence(KgFactStore *fs, Fact *f, const KgEvidence *ev) {
+  bool oom = false;
+  KgEvidence e = *ev;
+  e.doc = intern(fs, ev->doc, &oom);
+  e.text = intern(fs, ev->text, &oom);
+  e.lang = intern(fs, ev->lang, &oom);
+  e.rule = intern(fs, ev->rule, &oom);
+  if (oom)
+    return KG_ERR_NOMEM;
+  for (size_t i = 0; i < f->evidence.len; i++)
+    if (same_evidence(&f->evidence.items[i], &e))
+      return KG_SUCCESS;
+  return kg_vec_push(&f->evidence, e) ? KG_SUCCESS : KG_ERR_NOMEM;
+}
+
+KgStatus kg_fact_store_add_fact(KgFactStore *fs, const char *s, const char *p,
+                                const char *o, const char *q,
+                                const KgEvidence *ev) {
+  if (!s || !p || !o)
+    return KG_ERR_BAD_ARG;
+  bool oom = false;
+  FactKey k = {intern(fs, s, &oom), intern(fs, p, &oom), intern(fs, o, &oom),
+               intern(fs, q, &oom)};
+  if (oom ||
+      !index_reserve(fs, &fs->fact_index, fs->facts.len, fact_hash_at))
+    return KG_ERR_NOMEM;
+  size_t at = index_probe(fs, &fs->fact_index,
+                          fact_key_hash(k.s, k.p, k.o, k.q), fact_eq, &k);
+  size_t slot = fs->fact_index.slots[at];
+  if (!slot) {
+    Fact f = {k.s, k.p, k.o, k.q, {0}};
+    if (!kg_vec_push(&fs->facts, f))
+      return KG_ERR_NOMEM;
+    fs->fact_index.slots[at] = slot = fs->facts.len;
+  }
+  return ev ? add_evidence(fs, &fs->facts.items[slot - 1], ev) : KG_SUCCESS;
+}
+
+/* ---------------------------------------------------------------- merge */
+
+KgStatus kg_fact_store_merge(KgFactStore *dst, const KgFactStore *src) {
+  KgStatus st = KG_SUCCESS;
+  for (size_t i = 0; i < src->entities.len && !st; i++) {
+    const Entity *e = &src->entities.items[i];
+    st = kg_fact_store_add_entity(dst, e->key, e->label, e->type, NULL);
+    for (size_t a = 0; a < e->aliases.len && !st; a++)
+      st = kg_fact_store_add_entity(dst, e->key, NULL, NULL,
+                                    e->aliases.items[a]);
+  }
+  for (size_t i = 0; i < src->documents.len && !st; i++)
+    st = kg_fact_store_add_document(dst, &src->documents.items[i].view);
+  for (size_t i = 0; i < src->facts.len && !st; i++) {
+    const Fact *f = &src->facts.items[i];
+    st = kg_fact_store_add_fact(dst, f->s, f->p, f->o, f->q, NULL);
+    for (size_t e = 0; e < f->evidence.len && !st; e++)
+      st = kg_fact_store_add_fact(dst, f->s, f->p, f->o, f->q,
+                                  &f->evidence.items[e]);
+  }
+  return st;
+}
+
+/* ---------------------------------------------------------------- sort */
+
+static int cmp_str(const char *a, const char *b) {
+  if (a == b)
+    return 0;
+  if (!a)
+    return -1;
+  if (!b)
+    return 1;
+  return strcmp(a, b);
+}
+
+static int cmp_size(size_t a, size_t b) {
+  return (a > b) - (a < b);
+}
+
+static int cmp_alias(const void *a, const void *b) {
+  return cmp_str(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_entity(const void *a, const void *b) {
+  return cmp_str(((const Entity *)a)->key, ((const Entity *)b)->key);
+}
+
+static int cmp_doc(const void *a, const void *b) {
+  return cmp_str(((const Document *)a)->view.key,
+                 ((const Document *)b)->view.key);
+}
+
+static int cmp_evidence(const void *pa, const void *pb) {
+  const KgEvidence *a = pa, *b = pb;
+  int c = cmp_str(a->doc, b->doc);
+  if (!c)
+    c = cmp_size(a->sentence, b->sentence);
+  if (!c)
+    c = cmp_size(a->begin, b->begin);
+  if (!c)
+    c = cmp_size(a->end, b->end);
+  if (!c)
+    c = cmp_str(a->rule, b->rule);
+  return c;
+}
+
+static int cmp_fact(const void *pa, const void *pb) {
+  const Fact *a = pa, *b = pb;
+  int c = cmp_str(a->s, b->s);
+  if (!c)
+    c = cmp_str(a->p, b->p);
+  if (!c)
+    c = cmp_str(a->o, b->o);
+  if (!c)
+    c = cmp_str(a->q, b->q);
+  return c;
+}
+
+/* Rebuild an index in place after its items moved.  The table keeps its
+ * size, so this cannot fail. */
+static void index_rebuild(KgFactStore *fs, Index *ix, size_t n,
+                          IndexHash hash_of) {
+  if (!ix->cap)
+    return;
+  memset(ix->slots, 0, ix->cap * sizeof *ix->slots);
+  for (size_t item = 0; item < n; item++) {
+    size_t i = (size_t)hash_of(fs, item) & (ix->cap - 1);
+    while (ix->slots[i])
+      i = (i + 1) & (ix->cap - 1);
+    ix->slots[i] = item + 1;
+  }
+}
+
+void kg_fact_store_sort(KgFactStore *fs) {
+  for (size_t i = 0; i < fs->entities.len; i++) {
+    Entity *e = &fs->entities.items[i];
+    if (e->aliases.len > 1)
+      qsort(e->aliases.items, e->aliases.len, sizeof(char *), cmp_alias);
+  }
+  if (fs->entities.len > 1)
+    qsort(fs->entities.items, fs->entities.len, sizeof(Entity), cmp_entity);
+  if (fs->documents.len > 1)
+    qsort(fs->documents.items, fs->documents.len, sizeof(Document), cmp_doc);
+  for (size_t i = 0; i < fs->facts.len; i++) {
+    Fact *f = &fs->facts.items[i];
+    if (f->evidence.len > 1)
+      qsort(f->evidence.items, f->evidence.len, sizeof(KgEvidence),
+            cmp_evidence);
+  }
+  if (fs->facts.len > 1)
+    qsort(fs->facts.items, fs->facts.len, sizeof(Fact), cmp_fact);
+  index_rebuild(fs, &fs->entity_index, fs->entities.len, entity_hash_at);
+  index_rebuild(fs, &fs->document_index, fs->documents.len, doc_hash_at);
+  index_rebuild(fs, &fs->fact_index, fs->facts.len, fact_hash_at);
+}
+
+/* ---------------------------------------------------------------- views */
+
+size_t kg_fact_store_n_entities(const KgFactStore *fs) {
+  return fs->entities.len;
+}
+
+size_t kg_fact_store_n_documents(const KgFactStore *fs) {
+  return fs->documents.len;
+}
+
+size_t kg_fact_store_n_facts(const KgFactStore *fs) {
+  return fs->facts.len;
+}
+
+KgEntityView kg_fact_store_entity(const KgFactStore *fs, size_t i) {
+  const Entity *e = &fs->entities.items[i];
+  KgEntityView v = {e->key, e->label ? e->label : e->key, e->type,
+                    e->aliases.items, e->aliases.len};
+  return v;
+}
+
+KgDocView kg_fact_store_document(const KgFactStore *fs, size_t i) {
+  return fs->documents.items[i].view;
+}
+
+KgFactView kg_fact_store_fact(const KgFactStore *fs, size_t i) {
+  const Fact *f = &fs->facts.items[i];
+  KgFactView v = {f->s, f->p, f->o, f->q, f->evidence.items, f->evidence.len};
+  return v;
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# kg build on the seed corpus (../shared/seeds): at least 60 facts, the
+# Turtle accepted by rapper and serdi, and the gold scorer above the bars.
+source "$(dirname "$0")/lib.sh"
+[ -d "$SHARED/seeds" ] || skip "no $SHARED/seeds"
+"$KG" build -q -o "$TMP/seeds" "$SHARED/seeds" || fail "build on seeds"
+rapper -q -c -i turtle "$TMP/seeds/graph.ttl" || fail "rapper"
+serdi -i turtle "$TMP/seeds/graph.ttl" >/dev/null || fail "serdi"
+n=$(rapper -q -i turtle -o ntriples "$TMP/seeds/graph.ttl" |
+  grep -c '#type> <http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement>')
+echo "seeds: $n facts"
+[ "$n" -ge 60 ] || fail "only $n facts on the seeds (want >= 60)"
+"$SHARED/gold/score" "$TMP/seeds/graph.ttl" >"$TMP/score.txt" || fail "score"
+tail -n 1 "$TMP/score.txt"

@@ -1,0 +1,109 @@
+/* Unit tests for fact_store.c: dedup, evidence, merge, canonical order. */
+#include "fact_store.h"
+#include "util.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+static KgEvidence ev(const char *doc, size_t sentence, const char *rule) {
+  KgEvidence e = {doc, sentence, 3, 9, 0, 20, "百度发布了文心一言。", "zh",
+                  rule};
+  return e;
+}
+
+Test(fact_store, dedups_facts_and_evidence) {
+  KgFactStore *fs = kg_fact_store_new();
+  KgEvidence a = ev("a.txt", 1, "r1"), b = ev("b.txt", 0, "r1");
+  cr_assert_eq(kg_fact_store_add_fact(fs, "Baidu", "releases", "ErnieBot",
+                                      NULL, &a), KG_SUCCESS);
+  cr_assert_eq(kg_fact_store_add_fact(fs, "Baidu", "releases", "ErnieBot",
+                                      NULL, &a), KG_SUCCESS);
+  cr_assert_eq(kg_fact_store_add_fact(fs, "Baidu", "releases", "ErnieBot",
+                                      NULL, &b), KG_SUCCESS);
+  cr_assert_eq(kg_fact_store_add_fact(fs, "Baidu", "releases", "ErnieBot",
+                                      "closed-source", &a), KG_SUCCESS);
+  cr_assert_eq(kg_fact_store_n_facts(fs), 2);
+  kg_fact_store_sort(fs);
+  KgFactView f = kg_fact_store_fact(fs, 0);
+  cr_assert_null(f.qualifier); /* NULL sorts before any qualifier */
+  cr_assert_eq(f.n_evidence, 2);
+  cr_assert_str_eq(f.evidence[0].doc, "a.txt");
+  cr_assert_str_eq(kg_fact_store_fact(fs, 1).qualifier, "closed-source");
+  kg_fact_store_free(fs);
+}
+
+Test(fact_store, entities_keep_first_label_and_all_aliases) {
+  KgFactStore *fs = kg_fact_store_new();
+  kg_fact_store_add_entity(fs, "Baidu", "Baidu", "Organization", "百度");
+  kg_fact_store_add_entity(fs, "Baidu", "Other", NULL, "Baidu");
+  kg_fact_store_add_entity(fs, "Baidu", NULL, NULL, "百度");
+  kg_fact_store_add_entity(fs, "Alibaba", "Alibaba", "Organization", NULL);
+  kg_fact_store_sort(fs);
+  cr_assert_eq(kg_fact_store_n_entities(fs), 2);
+  KgEntityView e = kg_fact_store_entity(fs, 1);
+  cr_assert_str_eq(e.key, "Baidu");
+  cr_assert_str_eq(e.label, "Baidu");
+  cr_assert_str_eq(e.type, "Organization");
+  cr_assert_eq(e.n_aliases, 2);
+  cr_assert_str_eq(e.aliases[0], "Baidu");
+  cr_assert_str_eq(e.aliases[1], "百度");
+  cr_assert_eq(kg_fact_store_find_entity(fs, "Alibaba"), 0);
+  cr_assert_eq(kg_fact_store_find_entity(fs, "Nope"), -1);
+  kg_fact_store_free(fs);
+}
+
+Test(fact_store, order_does_not_depend_on_insertion) {
+  KgFactStore *x = kg_fact_store_new(), *y = kg_fact_store_new();
+  const char *objs[] = {"C", "A", "B", "E", "D"};
+  KgEvidence e = ev("d.txt", 0, "r");
+  for (int i = 0; i < 5; i++)
+    kg_fact_store_add_fact(x, "S", "p", objs[i], NULL, &e);
+  for (int i = 4; i >= 0; i--)
+    kg_fact_store_add_fact(y, "S", "p", objs[i], NULL, &e);
+  KgFactStore *m = kg_fact_store_new();
+  cr_assert_eq(kg_fact_store_merge(m, y), KG_SUCCESS);
+  kg_fact_store_sort(x);
+  kg_fact_store_sort(m);
+  for (size_t i = 0; i < 5; i++)
+    cr_assert_str_eq(kg_fact_store_fact(x, i).object,
+                     kg_fact_store_fact(m, i).object);
+  cr_assert_str_eq(kg_fact_store_fact(x, 0).object, "A");
+  kg_fact_store_free(x);
+  kg_fact_store_free(y);
+  kg_fact_store_free(m);
+}
+
+Test(fact_store, many_facts_survive_rehash) {
+  KgFactStore *fs = kg_fact_store_new();
+  char o[32];
+  for (int i = 0; i < 5000; i++) {
+    snprintf(o, sizeof o, "M%05d", i);
+    cr_assert_eq(kg_fact_store_add_fact(fs, "S", "releases", o, NULL, NULL),
+                 KG_SUCCESS);
+  }
+  for (int i = 0; i < 5000; i += 7) {
+    snprintf(o, sizeof o, "M%05d", i);
+    kg_fact_store_add_fact(fs, "S", "releases", o, NULL, NULL);
+  }
+  cr_assert_eq(kg_fact_store_n_facts(fs), 5000);
+  kg_fact_store_free(fs);
+}
+
+Test(fact_store, free_null_is_noop) {
+  kg_fact_store_free(NULL);
+}
+
+Test(fact_store, allocation_failures_return_errors) {
+  for (long n = 0; n < 40; n++) {
+    kg_alloc_fail_after(n);
+    KgFactStore *fs = kg_fact_store_new();
+    KgEvidence e = ev("a", 0, "r");
+    if (fs) {
+      kg_fact_store_add_entity(fs, "K", "L", "T", "A");
+      kg_fact_store_add_fact(fs, "K", "p", "K2", "q", &e);
+    }
+    kg_alloc_fail_after(-1);
+    kg_fact_store_free(fs);
+  }
+}
