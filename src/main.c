@@ -5,9 +5,11 @@
  * Exit statuses: 0 success, 1 failure, 2 usage error (and, for `kg diff`,
  * like diff(1): 0 same, 1 different, 2 trouble).
  */
+#include "graph_diff.h"
 #include "kg.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +108,7 @@ static const char main_help[] =
     "  check     validate a rule set\n"
     "  explain   show how the rules read a text, sentence by sentence\n"
     "  render    draw a graph kg wrote as SVG, PNG or DOT\n"
+    "  diff      what changed between two graphs\n"
     "\n"
     "Options:\n"
     "  -h, --help     show this help\n"
@@ -131,6 +134,8 @@ static const char build_help[] =
     "      --max-file-size N   skip files larger than N bytes (default 64M;\n"
     "                          suffixes K, M, G)\n"
     "      --strict            any warning fails the build (exit 1)\n"
+    "      --diff-against OLD  after building, print what changed since the\n"
+    "                          graph OLD (as kg diff does)\n"
     "      --layout ENGINE     graph layout: dot, sfdp, neato, ... (default:\n"
     "                          dot for small graphs, sfdp for large ones)\n"
     "      --focus ENTITY      draw only ENTITY and its neighbourhood\n"
@@ -182,6 +187,25 @@ static const char render_help[] =
     "  kg render out/graph.ttl -o baidu.svg --focus Baidu\n"
     "  kg render out/graph.ttl -f png -o graph.png\n";
 
+static const char diff_help[] =
+    "Usage: kg diff [OPTION...] OLD NEW\n"
+    "Compare two graphs (Turtle, N-Triples or N-Quads; kg's or any RDF):\n"
+    "facts added and removed, evidence gained and lost, entities, labels\n"
+    "and documents.  Order, prefixes and blank-node names never count.\n"
+    "Exit status: 0 no difference, 1 differences, 2 trouble.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --format FORMAT   text (default) or patch (RDF Patch)\n"
+    "  -o, --output FILE     write there instead of standard output\n"
+    "      --stat            counts only\n"
+    "      --color WHEN      auto (default), always or never; NO_COLOR in\n"
+    "                        the environment means never\n"
+    "\n"
+    "Examples:\n"
+    "  kg diff old/graph.ttl out/graph.ttl\n"
+    "  kg diff -f patch old/graph.ttl out/graph.ttl > update.rdfp\n"
+    "  kg diff --stat v1.nt v2.nt\n";
+
 /* ------------------------------------------------------------ options */
 
 enum {
@@ -194,6 +218,7 @@ enum {
   OPT_PREDICATES,
   OPT_TYPES,
   OPT_MIN_SUPPORT,
+  OPT_DIFF_AGAINST,
 };
 
 #define VIEW_OPTIONS                                                           \
@@ -274,6 +299,53 @@ static int parse_formats(const char *list, unsigned *bits, char *bad,
   return *bits ? 0 : -1;
 }
 
+/* --------------------------------------------------------------- diff */
+
+enum { DIFF_SAME = 0, DIFF_DIFFERENT = 1, DIFF_TROUBLE = 2 };
+
+static bool want_color(const char *when, FILE *to) {
+  if (!strcmp(when, "always"))
+    return true;
+  if (!strcmp(when, "never"))
+    return false;
+  const char *no = getenv("NO_COLOR");
+  return (!no || !*no) && isatty(fileno(to));
+}
+
+/* Print the diff of old and new in format to `to`; returns the exit
+ * status of kg diff. */
+static int run_diff(const char *old_path, const char *new_path,
+                    const char *format, bool stat, bool color, FILE *to) {
+  KgGraphDiff *d = NULL;
+  KgError err = {0};
+  if (kg_graph_diff_files(old_path, new_path, &d, &err) != KG_SUCCESS) {
+    print_message(&err);
+    return DIFF_TROUBLE;
+  }
+  int rc = kg_graph_diff_empty(d) ? DIFF_SAME : DIFF_DIFFERENT;
+  char *text = NULL;
+  size_t len = 0;
+  KgStatus st = KG_SUCCESS;
+  if (rc == DIFF_SAME && !stat && strcmp(format, "patch"))
+    ; /* like diff(1): nothing to say */
+  else if (stat)
+    st = kg_graph_diff_stat_text(d, &text, &len);
+  else if (!strcmp(format, "patch"))
+    st = kg_graph_diff_patch(d, &text, &len);
+  else
+    st = kg_graph_diff_text(d, color, &text, &len);
+  if (st != KG_SUCCESS) {
+    fprintf(stderr, "kg diff: %s\n", kg_strstatus(st));
+    rc = DIFF_TROUBLE;
+  } else if (text && fwrite(text, 1, len, to) != len) {
+    fprintf(stderr, "kg diff: cannot write the diff\n");
+    rc = DIFF_TROUBLE;
+  }
+  kg_free_string(text);
+  kg_graph_diff_free(d);
+  return rc;
+}
+
 /* ------------------------------------------------------------- build */
 
 static void print_summary(const KgBuildStats *s, const char *out_dir) {
@@ -293,6 +365,7 @@ static int cmd_build(int argc, char **argv) {
       {"base", required_argument, NULL, OPT_BASE},
       {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
       {"strict", no_argument, NULL, OPT_STRICT},
+      {"diff-against", required_argument, NULL, OPT_DIFF_AGAINST},
       {"quiet", no_argument, NULL, 'q'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
@@ -300,6 +373,7 @@ static int cmd_build(int argc, char **argv) {
       {NULL, 0, NULL, 0}};
   KgBuildOptions o = {0};
   o.on_msg = on_message;
+  const char *diff_against = NULL;
   unsigned long long n;
   char bad[64];
   int c, v;
@@ -328,6 +402,7 @@ static int cmd_build(int argc, char **argv) {
       o.max_file_size = (size_t)n;
       break;
     case OPT_STRICT: o.strict = 1; break;
+    case OPT_DIFF_AGAINST: diff_against = optarg; break;
     case 'q': quiet = 1; break;
     case 'v': verbose = 1; break;
     case 'h': fputs(build_help, stdout); return EXIT_SUCCESS;
@@ -340,8 +415,21 @@ static int cmd_build(int argc, char **argv) {
   KgError err = {0};
   if (kg_build(&o, &stats, &err) != KG_SUCCESS)
     return fail(&err);
+  const char *dir = o.out_dir ? o.out_dir : "out";
   if (!quiet)
-    print_summary(&stats, o.out_dir ? o.out_dir : "out");
+    print_summary(&stats, dir);
+  if (diff_against) {
+    if (o.formats && !(o.formats & KG_FORMAT_TTL))
+      return usage_error("build", "%s", "--diff-against needs the ttl output");
+    char *built = malloc(strlen(dir) + 12);
+    if (!built)
+      return EXIT_FAILURE;
+    sprintf(built, "%s/graph.ttl", dir);
+    int rc = run_diff(diff_against, built, "text", false,
+                      want_color("auto", stdout), stdout);
+    free(built);
+    return rc == DIFF_TROUBLE ? EXIT_FAILURE : EXIT_SUCCESS;
+  }
   return EXIT_SUCCESS;
 }
 
@@ -496,6 +584,52 @@ static int cmd_render(int argc, char **argv) {
   return rc;
 }
 
+static int cmd_diff(int argc, char **argv) {
+  static const struct option longopts[] = {
+      {"format", required_argument, NULL, 'f'},
+      {"output", required_argument, NULL, 'o'},
+      {"stat", no_argument, NULL, 's'},
+      {"color", required_argument, NULL, 'c'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  const char *format = "text", *out = NULL, *color = "auto";
+  bool stat = false;
+  int c;
+  while ((c = getopt_long(argc, argv, "f:o:h", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'f':
+      if (strcmp(optarg, "text") && strcmp(optarg, "patch"))
+        return usage_error("diff", "unknown format '%s'", optarg);
+      format = optarg;
+      break;
+    case 'o': out = optarg; break;
+    case 's': stat = true; break;
+    case 'c':
+      if (strcmp(optarg, "auto") && strcmp(optarg, "always") &&
+          strcmp(optarg, "never"))
+        return usage_error("diff", "bad --color '%s'", optarg);
+      color = optarg;
+      break;
+    case 'h': fputs(diff_help, stdout); return EXIT_SUCCESS;
+    default: return bad_option("diff", argv);
+    }
+  }
+  if (optind != argc - 2)
+    return usage_error("diff", "%s", "expects two graphs: OLD NEW");
+  FILE *to = out ? fopen(out, "w") : stdout;
+  if (!to) {
+    perror(out);
+    return DIFF_TROUBLE;
+  }
+  int rc = run_diff(argv[optind], argv[optind + 1], format, stat,
+                    want_color(color, to), to);
+  if (out && fclose(to) != 0) {
+    perror(out);
+    rc = DIFF_TROUBLE;
+  }
+  return rc;
+}
+
 /* --------------------------------------------------------------- main */
 
 /* The command table: to add a command, add a row. */
@@ -505,7 +639,8 @@ static const struct {
 } commands[] = {{"build", cmd_build},
                 {"check", cmd_check},
                 {"explain", cmd_explain},
-                {"render", cmd_render}};
+                {"render", cmd_render},
+                {"diff", cmd_diff}};
 
 int main(int argc, char **argv) {
   if (argc < 2)
