@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -416,6 +417,20 @@ static void add_stats(KgBuildStats *to, const KgBuildStats *from) {
   to->mentions += from->mentions;
 }
 
+static void report_progress(Pool *p, size_t i, const KgBuildStats *stats) {
+  const DocResult *r = &p->results[i];
+  if (!p->opts->on_progress)
+    return;
+  size_t facts = 0;
+  for (size_t f = 0; r->store && f < kg_fact_store_n_facts(r->store); f++)
+    facts += kg_fact_store_fact(r->store, f).n_evidence;
+  KgProgress pr = {i + 1,           p->inputs->len,
+                   stats->bytes,    p->inputs->items[i].key,
+                   facts,           r->msgs.len,
+                   (int)r->stats.skipped};
+  p->opts->on_progress(p->opts->progress_ctx, &pr);
+}
+
 /* Merge result i into graph, hand its messages on, release it. */
 static KgStatus merge_result(Pool *p, size_t i, KgFactStore *graph,
                              KgBuildStats *stats) {
@@ -429,6 +444,7 @@ static KgStatus merge_result(Pool *p, size_t i, KgFactStore *graph,
   if (!st && r->store)
     st = kg_fact_store_merge(graph, r->store);
   add_stats(stats, &r->stats);
+  report_progress(p, i, stats);
   kg_fact_store_free(r->store);
   r->store = NULL;
   kg_vec_free(&r->msgs);
@@ -586,6 +602,43 @@ static KgStatus write_outputs(const KgFactStore *graph, const KgRules *rules,
 
 /* ------------------------------------------------------------- kg_build */
 
+static void count_name(KgCount *counts, size_t *n, const char *name) {
+  if (!name)
+    name = "(none)";
+  size_t i = 0;
+  while (i < *n && strcmp(counts[i].name, name))
+    i++;
+  if (i == *n) {
+    if (*n == KG_MAX_COUNTS)
+      return;
+    snprintf(counts[i].name, sizeof counts[i].name, "%s", name);
+    counts[i].count = 0;
+    (*n)++;
+  }
+  counts[i].count++;
+}
+
+static int cmp_count(const void *a, const void *b) {
+  return strcmp(((const KgCount *)a)->name, ((const KgCount *)b)->name);
+}
+
+/* Totals of a sorted graph into stats. */
+static void count_graph(const KgFactStore *graph, KgBuildStats *stats) {
+  stats->facts = kg_fact_store_n_facts(graph);
+  stats->entities = kg_fact_store_n_entities(graph);
+  for (size_t i = 0; i < stats->facts; i++) {
+    KgFactView f = kg_fact_store_fact(graph, i);
+    stats->evidence += f.n_evidence;
+    count_name(stats->by_predicate, &stats->n_by_predicate, f.predicate);
+  }
+  for (size_t i = 0; i < stats->entities; i++)
+    count_name(stats->by_type, &stats->n_by_type,
+               kg_fact_store_entity(graph, i).type);
+  qsort(stats->by_predicate, stats->n_by_predicate, sizeof(KgCount),
+        cmp_count);
+  qsort(stats->by_type, stats->n_by_type, sizeof(KgCount), cmp_count);
+}
+
 KgStatus kg_build_graph(const KgBuildOptions *opts, const KgRules *rules,
                         KgFactStore *graph, KgBuildStats *stats,
                         KgError *err) {
@@ -600,10 +653,7 @@ KgStatus kg_build_graph(const KgBuildOptions *opts, const KgRules *rules,
   kg_input_vec_free(&inputs);
   if (!st) {
     kg_fact_store_sort(graph);
-    stats->facts = kg_fact_store_n_facts(graph);
-    stats->entities = kg_fact_store_n_entities(graph);
-    for (size_t i = 0; i < stats->facts; i++)
-      stats->evidence += kg_fact_store_fact(graph, i).n_evidence;
+    count_graph(graph, stats);
   }
   return st;
 }

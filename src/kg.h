@@ -123,6 +123,18 @@ typedef struct {
 #define KG_DEFAULT_BASE "http://example.org/kg/"
 #define KG_DEFAULT_MAX_FILE_SIZE ((size_t)64 << 20)
 
+/** After each document: its position, what it gave, the bytes so far. */
+typedef struct {
+  size_t done, total;   /* documents merged so far, documents in all */
+  size_t bytes_done;    /* raw bytes of the documents merged */
+  const char *document; /* key of the document just merged */
+  size_t facts;         /* facts found in it (with repeats) */
+  size_t warnings;      /* warnings it raised */
+  int skipped;          /* it could not be read */
+} KgProgress;
+
+typedef void (*KgProgressFunc)(void *ctx, const KgProgress *p);
+
 /** What a build reads and writes.  Zeroed fields take the defaults. */
 typedef struct {
   const char *rules_dir;         /* default "rules" */
@@ -137,7 +149,17 @@ typedef struct {
   int strict;                    /* any warning makes the build fail */
   KgMessageFunc on_msg;          /* warnings; may be NULL */
   void *msg_ctx;
+  KgProgressFunc on_progress;    /* after each document; may be NULL */
+  void *progress_ctx;
 } KgBuildOptions;
+
+#define KG_MAX_COUNTS 64
+
+/** A named count (facts of one predicate, entities of one type). */
+typedef struct {
+  char name[64];
+  size_t count;
+} KgCount;
 
 /** What a build found. */
 typedef struct {
@@ -150,6 +172,10 @@ typedef struct {
   size_t evidence;       /* supporting sentences, all facts */
   size_t entities;       /* entities that take part in a fact */
   size_t warnings;
+  KgCount by_predicate[KG_MAX_COUNTS]; /* facts per predicate, by name */
+  size_t n_by_predicate;
+  KgCount by_type[KG_MAX_COUNTS]; /* entities per type, by name */
+  size_t n_by_type;
 } KgBuildStats;
 
 /** Run a whole build: read, extract, write the outputs atomically. */

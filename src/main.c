@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { EXIT_USAGE = 2 };
@@ -72,10 +73,32 @@ static void print_message(const KgError *e) {
   }
 }
 
+/* Progress on a terminal: one line rewritten in place, at most ten times a
+ * second; -v adds one line per document. */
+typedef struct {
+  bool live;    /* stderr is a terminal and not -q */
+  double start; /* seconds */
+  double last;  /* last redraw */
+  bool drawn;   /* a progress line is on screen */
+} Progress;
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void clear_progress(Progress *pg) {
+  if (pg->drawn)
+    fputs("\r\033[K", stderr);
+  pg->drawn = false;
+}
+
 static void on_message(void *ctx, const KgError *msg) {
-  (void)ctx;
   if (msg->severity == KG_MSG_NOTE && !verbose)
     return;
+  if (ctx) /* a build: a progress line may be on screen */
+    clear_progress(ctx);
   print_message(msg);
 }
 
@@ -143,8 +166,9 @@ static const char build_help[] =
     "      --predicates LIST   draw only these predicates\n"
     "      --types LIST        draw only entities of these types\n"
     "      --min-support N     draw only facts stated in N+ sentences\n"
-    "  -q, --quiet             no summary line\n"
-    "  -v, --verbose           also print notes\n"
+    "      --json              print the summary as JSON on standard output\n"
+    "  -q, --quiet             no progress, no summary\n"
+    "  -v, --verbose           one line per document, and notes\n"
     "  -h, --help              show this help\n"
     "\n"
     "Examples:\n"
@@ -219,6 +243,7 @@ enum {
   OPT_TYPES,
   OPT_MIN_SUPPORT,
   OPT_DIFF_AGAINST,
+  OPT_JSON,
 };
 
 #define VIEW_OPTIONS                                                           \
@@ -348,12 +373,71 @@ static int run_diff(const char *old_path, const char *new_path,
 
 /* ------------------------------------------------------------- build */
 
+static void on_progress(void *ctx, const KgProgress *p) {
+  Progress *pg = ctx;
+  if (verbose) {
+    clear_progress(pg);
+    fprintf(stderr, "%s: %s%zu facts, %zu warnings\n", p->document,
+            p->skipped ? "skipped, " : "", p->facts, p->warnings);
+  }
+  double t = now_seconds();
+  if (!pg->live || (t - pg->last < 0.1 && p->done < p->total))
+    return;
+  pg->last = t;
+  double elapsed = t - pg->start > 1e-6 ? t - pg->start : 1e-6;
+  double rate = (double)p->bytes_done / 1e6 / elapsed;
+  double left = p->done ? elapsed * (double)(p->total - p->done) /
+                              (double)p->done
+                        : 0;
+  fprintf(stderr, "\r\033[Kkg: %zu/%zu documents, %.1f MB/s, %.0f s left",
+          p->done, p->total, rate, left);
+  pg->drawn = true;
+}
+
 static void print_summary(const KgBuildStats *s, const char *out_dir) {
+  fprintf(stderr, "  %-10s %zu read, %zu skipped\n", "documents",
+          s->documents, s->skipped);
+  fprintf(stderr, "  %-10s %zu\n  %-10s %zu\n", "sentences", s->sentences,
+          "mentions", s->mentions);
+  fprintf(stderr, "  %-10s %zu (%zu supporting sentences)\n", "facts",
+          s->facts, s->evidence);
+  for (size_t i = 0; i < s->n_by_predicate; i++)
+    fprintf(stderr, "    %-16s %zu\n", s->by_predicate[i].name,
+            s->by_predicate[i].count);
+  fprintf(stderr, "  %-10s %zu\n", "entities", s->entities);
+  for (size_t i = 0; i < s->n_by_type; i++)
+    fprintf(stderr, "    %-16s %zu\n", s->by_type[i].name,
+            s->by_type[i].count);
+  fprintf(stderr, "  %-10s %zu\n", "warnings", s->warnings);
   fprintf(stderr,
           "kg: %zu documents (%zu skipped), %zu sentences, %zu mentions, "
           "%zu facts, %zu entities, %zu warnings -> %s/\n",
           s->documents, s->skipped, s->sentences, s->mentions, s->facts,
           s->entities, s->warnings, out_dir);
+}
+
+static void json_counts(const KgCount *c, size_t n) {
+  fputc('{', stdout);
+  for (size_t i = 0; i < n; i++)
+    printf("%s\"%s\": %zu", i ? ", " : "", c[i].name, c[i].count);
+  fputc('}', stdout);
+}
+
+/* The summary as JSON on stdout (names are ontology local names and type
+ * names: plain ASCII identifiers, nothing to escape). */
+static void print_json(const KgBuildStats *s, const char *out_dir) {
+  printf("{\"documents\": {\"read\": %zu, \"skipped\": %zu}, "
+         "\"bytes\": %zu, \"sentences\": %zu, \"mentions\": %zu, ",
+         s->documents, s->skipped, s->bytes, s->sentences, s->mentions);
+  printf("\"facts\": {\"total\": %zu, \"evidence\": %zu, \"by_predicate\": ",
+         s->facts, s->evidence);
+  json_counts(s->by_predicate, s->n_by_predicate);
+  printf("}, \"entities\": {\"total\": %zu, \"by_type\": ", s->entities);
+  json_counts(s->by_type, s->n_by_type);
+  printf("}, \"warnings\": %zu, \"out\": \"", s->warnings);
+  for (const char *c = out_dir; *c; c++)
+    printf(*c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+  printf("\"}\n");
 }
 
 static int cmd_build(int argc, char **argv) {
@@ -368,10 +452,12 @@ static int cmd_build(int argc, char **argv) {
       {"diff-against", required_argument, NULL, OPT_DIFF_AGAINST},
       {"quiet", no_argument, NULL, 'q'},
       {"verbose", no_argument, NULL, 'v'},
+      {"json", no_argument, NULL, OPT_JSON},
       {"help", no_argument, NULL, 'h'},
       VIEW_OPTIONS,
       {NULL, 0, NULL, 0}};
   KgBuildOptions o = {0};
+  bool json = false;
   o.on_msg = on_message;
   const char *diff_against = NULL;
   unsigned long long n;
@@ -403,6 +489,7 @@ static int cmd_build(int argc, char **argv) {
       break;
     case OPT_STRICT: o.strict = 1; break;
     case OPT_DIFF_AGAINST: diff_against = optarg; break;
+    case OPT_JSON: json = true; break;
     case 'q': quiet = 1; break;
     case 'v': verbose = 1; break;
     case 'h': fputs(build_help, stdout); return EXIT_SUCCESS;
@@ -411,11 +498,19 @@ static int cmd_build(int argc, char **argv) {
   }
   o.inputs = (const char *const *)argv + optind;
   o.n_inputs = (size_t)(argc - optind);
+  Progress pg = {!quiet && isatty(STDERR_FILENO), now_seconds(), 0, false};
+  o.on_progress = on_progress;
+  o.progress_ctx = &pg;
+  o.msg_ctx = &pg;
   KgBuildStats stats;
   KgError err = {0};
-  if (kg_build(&o, &stats, &err) != KG_SUCCESS)
+  KgStatus st = kg_build(&o, &stats, &err);
+  clear_progress(&pg);
+  if (st != KG_SUCCESS)
     return fail(&err);
   const char *dir = o.out_dir ? o.out_dir : "out";
+  if (json)
+    print_json(&stats, dir);
   if (!quiet)
     print_summary(&stats, dir);
   if (diff_against) {
