@@ -28,18 +28,21 @@ typedef KG_VEC(KgInput) KgInputVec;
  * Expand inputs (files, directories read recursively, "-" for stdin,
  * "@LIST" for a file of paths, one a line) into out, each directory's
  * files in byte order of their names.  A missing input is an error.
- * Hidden files and directories (".name") are skipped.
+ * Hidden files and directories (".name") are skipped.  Keys: for a
+ * directory the path below it, for a file its base name, "stdin" for "-";
+ * a key already taken is replaced by the file's path (with a warning).
+ * On failure out is left empty.
  */
 KgStatus kg_source_list(const char *const *inputs, size_t n, KgInputVec *out,
                         KgMessageFunc on_msg, void *ctx, KgError *err);
 void kg_input_vec_free(KgInputVec *v);
 
 typedef struct {
-  char *text;         /* decoded UTF-8 (the original), NUL-terminated */
-  size_t len;         /* bytes of text */
-  size_t bytes;       /* size of the raw file */
-  char sha256[65];    /* of the raw bytes */
-  const char *format; /* "text", "html" or "xml" (static string) */
+  char *text;           /* decoded UTF-8 (the original), NUL-terminated */
+  size_t len;           /* bytes of text */
+  size_t bytes;         /* size of the raw file */
+  char sha256[65];      /* of the raw bytes */
+  const char *format;   /* "text", "html" or "xml" (static string) */
   const char *encoding; /* charset read as (static string), e.g. "UTF-8" */
 } KgDocText;
 

@@ -1,0 +1,480 @@
+/*
+ * normalizer.c — the text the rules see, with a map back to the original.
+ *
+ * One pass over the input, code point by code point:
+ *
+ *   1. A pinyin annotation glued to a Han character — "個(gè)", "實（shí）" —
+ *      is skipped; its span joins that of the Han character, so a match on
+ *      the character covers the annotation in the original.
+ *   2. Code points gather into NFKC chunks: a chunk starts at each code
+ *      point with a normalisation boundary before it.  A finished chunk is
+ *      normalised as a whole, and every character it yields maps back to
+ *      the chunk's whole original span.
+ *   3. Every normalised code point goes through one table: traditional to
+ *      simplified, simple case folding, white space to ' ' (newlines kept).
+ *
+ * ICU is slow per call, so kg_normalizer_new does the ICU work once for the
+ * whole BMP: `single[cp]` is the final output of a chunk made of cp alone
+ * (nearly every chunk), `fold[cp]` the table of step 3, `flags[cp]` the
+ * boundary, Han and traditional-only bits.  The traditional-to-simplified
+ * mapping comes from ICU's "Traditional-Simplified" transliterator, run
+ * once over every Han code point of U+3400–U+9FFF and U+F900–U+FAFF; only
+ * one-to-one mappings are kept.  Only chunks of several code points (a
+ * letter and its combining marks) and code points beyond the BMP call ICU
+ * while text is normalised.  The object is never written after creation.
+ */
+#include "normalizer.h"
+
+#include "util.h"
+
+#include <stdbool.h>
+#include <string.h>
+#include <unicode/unorm2.h>
+#include <unicode/utrans.h>
+#include <unicode/uchar.h>
+#include <unicode/utf16.h>
+
+enum {
+  F_BB = 1,   /* NFKC boundary before the code point */
+  F_HAN = 2,  /* Han ideograph (pinyin may follow; counts for the lang) */
+  F_TRAD = 4, /* traditional-only: the T→S table changes it */
+};
+
+#define BMP 0x10000
+#define NONE 0xFFFFFFFFu /* single[cp]: the chunk needs the slow path */
+#define DROP 0xFFFFFFFEu /* fold[cp]: the code point is removed */
+
+struct KgNormalizer {
+  const UNormalizer2 *nfkc; /* owned by ICU, never freed */
+  uint32_t t2s[BMP];        /* traditional → simplified, identity if none */
+  uint32_t fold[BMP];       /* step 3 for a normalised code point */
+  uint32_t single[BMP];     /* output of a one-code-point chunk, or NONE */
+  uint8_t flags[BMP];
+};
+
+/* ------------------------------------------------------------ tables */
+
+static bool is_han(uint32_t cp) {
+  return (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x3FFFF) ||
+         cp == 0x3007;
+}
+
+/* The Han code points the T→S table is built over, in order. */
+static uint32_t t2s_source(size_t i) {
+  const size_t first = 0x9FFF - 0x3400 + 1;
+  return i < first ? 0x3400 + (uint32_t)i : 0xF900 + (uint32_t)(i - first);
+}
+#define T2S_COUNT ((0x9FFF - 0x3400 + 1) + (0xFAFF - 0xF900 + 1))
+
+/* Fill n->t2s: one transliterator call over "cp\n" for every source code
+ * point, then read the result back line by line. */
+static KgStatus build_t2s(KgNormalizer *n, KgError *err) {
+  for (uint32_t cp = 0; cp < BMP; cp++)
+    n->t2s[cp] = cp;
+  UErrorCode st = U_ZERO_ERROR;
+  UParseError pe;
+  UChar id[] = u"Traditional-Simplified";
+  UTransliterator *tr = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, &pe, &st);
+  if (U_FAILURE(st))
+    return kg_error_set(err, KG_ERR_INTERNAL, NULL, 0, 0,
+                        "ICU Traditional-Simplified: %s", u_errorName(st));
+  int32_t cap = 8 * T2S_COUNT, len = 0;
+  UChar *buf = kg_malloc((size_t)cap * sizeof *buf);
+  KgStatus ret = KG_SUCCESS;
+  if (!buf) {
+    ret = kg_error_set(err, KG_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    goto done;
+  }
+  for (size_t i = 0; i < T2S_COUNT; i++) {
+    buf[len++] = (UChar)t2s_source(i); /* all in the BMP */
+    buf[len++] = '\n';
+  }
+  int32_t limit = len;
+  utrans_transUChars(tr, buf, &len, cap, 0, &limit, &st);
+  if (U_FAILURE(st) || len > cap) {
+    ret = kg_error_set(err, KG_ERR_INTERNAL, NULL, 0, 0,
+                       "ICU transliteration failed: %s", u_errorName(st));
+    goto done;
+  }
+  size_t line = 0;
+  for (int32_t i = 0, start = 0; i < len; i++) {
+    if (buf[i] != '\n')
+      continue;
+    UChar32 c;
+    int32_t j = start;
+    U16_NEXT(buf, j, i, c);
+    uint32_t src = line < T2S_COUNT ? t2s_source(line) : 0;
+    if (j == i && (uint32_t)c != src && src) /* one-to-one and changed */
+      n->t2s[src] = (uint32_t)c;
+    line++;
+    start = i + 1;
+  }
+  if (line != T2S_COUNT)
+    ret = kg_error_set(err, KG_ERR_INTERNAL, NULL, 0, 0,
+                       "ICU transliteration changed the line count");
+done:
+  kg_free(buf);
+  utrans_close(tr);
+  return ret;
+}
+
+/* Step 3 for one normalised code point. */
+static uint32_t fold_one(const KgNormalizer *n, uint32_t cp) {
+  if (cp == '\n' || cp == 0x0B || cp == 0x0C || cp == '\r' || cp == 0x85 ||
+      cp == 0x2028 || cp == 0x2029)
+    return '\n';
+  if (cp == 0xFEFF || cp == 0x200B || cp == 0x00AD || cp == 0x2060)
+    return DROP; /* invisible: BOM, zero-width space, soft hyphen, joiner */
+  if (u_isUWhiteSpace((UChar32)cp) || cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
+    return ' '; /* controls too: a NUL must not end the C string */
+  if (cp < BMP)
+    cp = n->t2s[cp];
+  return (uint32_t)u_foldCase((UChar32)cp, U_FOLD_CASE_DEFAULT);
+}
+
+/* NFKC of the single code point cp, if it is a single code point. */
+static uint32_t nfkc_one(const KgNormalizer *n, uint32_t cp) {
+  UChar in[2], out[32];
+  int32_t len = 0;
+  U16_APPEND_UNSAFE(in, len, cp);
+  UErrorCode st = U_ZERO_ERROR;
+  int32_t m = unorm2_normalize(n->nfkc, in, len, out, 32, &st);
+  if (U_FAILURE(st) || m < 1)
+    return NONE;
+  UChar32 c;
+  int32_t j = 0;
+  U16_NEXT(out, j, m, c);
+  return j == m ? (uint32_t)c : NONE;
+}
+
+static void build_bmp_tables(KgNormalizer *n) {
+  for (uint32_t cp = 0; cp < BMP; cp++) {
+    uint8_t f = 0;
+    if (unorm2_hasBoundaryBefore(n->nfkc, (UChar32)cp))
+      f |= F_BB;
+    if (is_han(cp))
+      f |= F_HAN;
+    if (n->t2s[cp] != cp)
+      f |= F_TRAD;
+    n->flags[cp] = f;
+    n->fold[cp] = fold_one(n, cp);
+  }
+  for (uint32_t cp = 0; cp < BMP; cp++) {
+    uint32_t c = (cp >= 0xD800 && cp <= 0xDFFF) ? NONE : nfkc_one(n, cp);
+    n->single[cp] = c == NONE ? NONE : c < BMP ? n->fold[c] : fold_one(n, c);
+  }
+}
+
+KgStatus kg_normalizer_new(KgNormalizer **out, KgError *err) {
+  *out = NULL;
+  KgNormalizer *n = kg_malloc(sizeof *n);
+  if (!n)
+    return kg_error_set(err, KG_ERR_NOMEM, NULL, 0, 0, "out of memory");
+  UErrorCode st = U_ZERO_ERROR;
+  n->nfkc = unorm2_getNFKCInstance(&st);
+  if (U_FAILURE(st)) {
+    kg_free(n);
+    return kg_error_set(err, KG_ERR_INTERNAL, NULL, 0, 0, "ICU NFKC: %s",
+                        u_errorName(st));
+  }
+  KgStatus s = build_t2s(n, err);
+  if (s != KG_SUCCESS) {
+    kg_free(n);
+    return s;
+  }
+  build_bmp_tables(n);
+  *out = n;
+  return KG_SUCCESS;
+}
+
+void kg_normalizer_free(KgNormalizer *n) {
+  kg_free(n);
+}
+
+/* ------------------------------------------------------------ output */
+
+/* The growing result; begin/end are NULL for a key (no map wanted). */
+typedef struct {
+  char *text;
+  uint32_t *begin, *end;
+  size_t len, cap;
+  bool map;
+  bool failed;
+} Out;
+
+static bool out_reserve(Out *o, size_t extra) {
+  if (o->len + extra + 1 <= o->cap)
+    return true;
+  size_t cap =
+      o->cap * 2 > o->len + extra + 1 ? o->cap * 2 : o->len + extra + 1;
+  char *t = kg_realloc(o->text, cap);
+  if (t)
+    o->text = t;
+  if (t && o->map) {
+    uint32_t *b = kg_reallocarray(o->begin, cap, sizeof *b);
+    if (b)
+      o->begin = b;
+    uint32_t *e = b ? kg_reallocarray(o->end, cap, sizeof *e) : NULL;
+    if (e)
+      o->end = e;
+    t = e ? t : NULL;
+  }
+  if (!t)
+    return !(o->failed = true);
+  o->cap = cap;
+  return true;
+}
+
+/* Append the final code point cp whose source is original [ob, oe). */
+static void emit(Out *o, uint32_t cp, uint32_t ob, uint32_t oe) {
+  if (cp == DROP || o->failed || !out_reserve(o, 4))
+    return;
+  size_t k = cp < 0x80 ? (o->text[o->len] = (char)cp, 1)
+                       : kg_utf8_encode(cp, o->text + o->len);
+  if (o->map)
+    for (size_t i = o->len; i < o->len + k; i++)
+      o->begin[i] = ob, o->end[i] = oe;
+  o->len += k;
+}
+
+/* --------------------------------------------------------- NFKC chunks */
+
+#define CHUNK_MAX 32   /* UTF-16 units; a longer chunk is cut (never in text) */
+#define NFKC_GROWTH 18 /* the longest NFKC expansion of one code point */
+
+/* The code points since the last NFKC boundary, with their source. */
+typedef struct {
+  UChar u[CHUNK_MAX];
+  int32_t n;    /* UTF-16 units */
+  int ncp;      /* code points */
+  uint32_t cp0; /* the first code point */
+  uint32_t ob, oe;
+} Chunk;
+
+static uint32_t final_cp(const KgNormalizer *n, uint32_t cp) {
+  return cp < BMP ? n->fold[cp] : fold_one(n, cp);
+}
+
+/* Normalise a chunk of several code points (or one beyond the BMP). */
+static void flush_slow(const KgNormalizer *n, const Chunk *c, Out *o) {
+  UChar buf[CHUNK_MAX * NFKC_GROWTH];
+  UErrorCode st = U_ZERO_ERROR;
+  int32_t m =
+      unorm2_normalize(n->nfkc, c->u, c->n, buf, CHUNK_MAX * NFKC_GROWTH, &st);
+  const UChar *src = buf;
+  if (U_FAILURE(st)) { /* cannot happen with this buffer: keep the input */
+    src = c->u;
+    m = c->n;
+  }
+  for (int32_t j = 0; j < m;) {
+    UChar32 cp;
+    U16_NEXT(src, j, m, cp);
+    emit(o, final_cp(n, (uint32_t)cp), c->ob, c->oe);
+  }
+}
+
+static void flush(const KgNormalizer *n, Chunk *c, Out *o) {
+  if (c->ncp == 0)
+    return;
+  if (c->ncp == 1 && c->cp0 < BMP && n->single[c->cp0] != NONE)
+    emit(o, n->single[c->cp0], c->ob, c->oe);
+  else
+    flush_slow(n, c, o);
+  c->n = c->ncp = 0;
+}
+
+/* Add cp, from original [ob, oe), to the chunk, closing the chunk first
+ * when cp starts a new one. */
+static void add_cp(const KgNormalizer *n, Chunk *c, Out *o, uint32_t cp,
+                   uint32_t ob, uint32_t oe) {
+  bool bb = cp < BMP ? (n->flags[cp] & F_BB) != 0
+                     : unorm2_hasBoundaryBefore(n->nfkc, (UChar32)cp);
+  if (c->ncp && (bb || c->n + 2 > CHUNK_MAX))
+    flush(n, c, o);
+  if (c->ncp == 0) {
+    c->cp0 = cp;
+    c->ob = ob;
+  }
+  U16_APPEND_UNSAFE(c->u, c->n, cp);
+  c->ncp++;
+  c->oe = oe;
+}
+
+/* ------------------------------------------------------------- pinyin */
+
+static bool is_toned(uint32_t cp) {
+  static const uint16_t toned[] = {
+      0x0101, 0x00E1, 0x01CE, 0x00E0, 0x0113, 0x00E9, 0x011B,
+      0x00E8, 0x012B, 0x00ED, 0x01D0, 0x00EC, 0x014D, 0x00F3,
+      0x01D2, 0x00F2, 0x016B, 0x00FA, 0x01D4, 0x00F9, 0x01D6,
+      0x01D8, 0x01DA, 0x01DC, 0x1E3F, 0x0144, 0x0148, 0x01F9};
+  for (size_t i = 0; i < sizeof toned / sizeof *toned; i++)
+    if (cp == toned[i])
+      return true;
+  return false;
+}
+
+/* Tone marks as combining characters, for decomposed input. */
+static bool is_tone_mark(uint32_t cp) {
+  return cp == 0x0300 || cp == 0x0301 || cp == 0x0304 || cp == 0x030C;
+}
+
+/*
+ * If s[0..len) opens with a pinyin annotation — "(" or "（", 1 to 7 pinyin
+ * letters of which one at least carries a tone, ")" or "）" — return its
+ * length in bytes and put its code point count in *ncp; else return 0.
+ */
+static size_t pinyin_len(const char *s, size_t len, uint32_t *ncp) {
+  uint32_t cp;
+  size_t i = kg_utf8_decode(s, len, &cp);
+  if (cp != '(' && cp != 0xFF08)
+    return 0;
+  unsigned letters = 0, count = 1;
+  bool tone = false;
+  while (i < len && letters <= 7 && count < 24) {
+    uint32_t prev = cp;
+    i += kg_utf8_decode(s + i, len - i, &cp);
+    count++;
+    if (cp == ')' || cp == 0xFF09) {
+      *ncp = count;
+      return letters >= 1 && tone ? i : 0;
+    }
+    if ((cp >= 'a' && cp <= 'z') || cp == 0xFC)
+      letters++;
+    else if (is_toned(cp))
+      letters++, tone = true;
+    else if (letters && (is_tone_mark(cp) || (cp == 0x0308 && prev == 'u')))
+      tone = tone || cp != 0x0308;
+    else
+      return 0;
+  }
+  return 0;
+}
+
+/* -------------------------------------------------------------- driver */
+
+/* Normalise in[0..len) into o; *total gets the original code point count. */
+static void run(const KgNormalizer *n, const char *in, size_t len, Out *o,
+                uint32_t *total) {
+  Chunk c = {.n = 0, .ncp = 0};
+  uint32_t ci = 0;
+  size_t i = 0;
+  while (i < len && !o->failed) {
+    unsigned char b = (unsigned char)in[i];
+    if (b < 0x80) {
+      uint32_t cp = b == '\r' && i + 1 < len && in[i + 1] == '\n' ? ' ' : b;
+      if (i + 1 == len || (unsigned char)in[i + 1] < 0x80) {
+        flush(n, &c, o); /* ASCII next: no mark can join this character */
+        emit(o, n->fold[cp], ci, ci + 1);
+      } else {
+        add_cp(n, &c, o, cp, ci, ci + 1);
+      }
+      i++, ci++;
+      continue;
+    }
+    uint32_t cp, oe = ci + 1;
+    size_t k = kg_utf8_decode(in + i, len - i, &cp);
+    if (cp < BMP ? (n->flags[cp] & F_HAN) != 0 : is_han(cp)) {
+      uint32_t extra = 0;
+      size_t pk = pinyin_len(in + i + k, len - i - k, &extra);
+      if (pk)
+        k += pk, oe += extra;
+    }
+    add_cp(n, &c, o, cp, ci, oe);
+    i += k, ci = oe;
+  }
+  flush(n, &c, o);
+  *total = ci;
+}
+
+KgStatus kg_normalize(const KgNormalizer *n, const char *in, size_t len,
+                      KgNormText *out) {
+  memset(out, 0, sizeof *out);
+  if (!n || (!in && len))
+    return KG_ERR_BAD_ARG;
+  if (len >= UINT32_MAX)
+    return KG_ERR_LIMIT; /* offsets are 32-bit code point counts */
+  Out o = {.map = true};
+  uint32_t total = 0;
+  if (out_reserve(&o, len + 16))
+    run(n, in, len, &o, &total);
+  if (o.failed) {
+    kg_free(o.text);
+    kg_free(o.begin);
+    kg_free(o.end);
+    return KG_ERR_NOMEM;
+  }
+  o.text[o.len] = '\0';
+  o.begin[o.len] = o.end[o.len] = total;
+  *out = (KgNormText){o.text, o.len, o.begin, o.end};
+  return KG_SUCCESS;
+}
+
+void kg_norm_text_free(KgNormText *t) {
+  if (!t)
+    return;
+  kg_free(t->text);
+  kg_free(t->begin);
+  kg_free(t->end);
+  memset(t, 0, sizeof *t);
+}
+
+char *kg_normalize_key(const KgNormalizer *n, const char *in, size_t len) {
+  if (!n || (!in && len) || len >= UINT32_MAX)
+    return NULL;
+  Out o = {.map = false};
+  uint32_t total = 0;
+  if (out_reserve(&o, len + 4))
+    run(n, in, len, &o, &total);
+  if (o.failed) {
+    kg_free(o.text);
+    return NULL;
+  }
+  o.text[o.len] = '\0';
+  return o.text;
+}
+
+void kg_norm_span(const KgNormText *t, size_t nb, size_t ne, uint32_t *b,
+                  uint32_t *e) {
+  if (!t->begin) {
+    *b = *e = 0;
+    return;
+  }
+  nb = nb > t->len ? t->len : nb;
+  ne = ne > t->len ? t->len : ne < nb ? nb : ne;
+  *b = t->begin[nb];
+  *e = ne > nb ? t->end[ne - 1] : *b;
+}
+
+/*
+ * The language: Han characters are weighed against other letters (ASCII
+ * and other alphabetic code points).  Text is "zh" when it has a Han
+ * character and Han makes up at least 20% of its letters — a Chinese
+ * sentence quoting English terms stays "zh", an English one naming a
+ * Chinese company stays "en".  A "zh" text is "zh-Hant" when at least two
+ * of its Han characters, and more than 10% of them, are traditional-only
+ * (changed by the T→S table); simplified text almost never has those.
+ */
+const char *kg_normalizer_lang(const KgNormalizer *n, const char *in,
+                               size_t len) {
+  size_t han = 0, trad = 0, other = 0;
+  for (size_t i = 0; i < len;) {
+    unsigned char b = (unsigned char)in[i];
+    if (b < 0x80) {
+      other += (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
+      i++;
+      continue;
+    }
+    uint32_t cp;
+    i += kg_utf8_decode(in + i, len - i, &cp);
+    uint8_t f = cp < BMP ? n->flags[cp] : is_han(cp) ? F_HAN : 0;
+    if (f & F_HAN)
+      han++, trad += (f & F_TRAD) != 0;
+    else if (u_isalpha((UChar32)cp))
+      other++;
+  }
+  if (han == 0 || han * 4 < other)
+    return "en";
+  return trad >= 2 && trad * 10 > han ? "zh-Hant" : "zh";
+}
