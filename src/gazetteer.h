@@ -45,15 +45,24 @@ void kg_gazetteer_free(KgGazetteer *g);
 /** Add an entity (or find it by key).  *id receives its index. */
 KgStatus kg_gazetteer_add_entity(KgGazetteer *g, const char *key,
                                  const char *label, int type, uint32_t *id);
-/** Add an alias (any surface form; it is normalised here). */
-KgStatus kg_gazetteer_add_alias(KgGazetteer *g, uint32_t id,
-                                const char *alias);
+/**
+ * Add an alias (any surface form; it is normalised here, outer spaces
+ * trimmed).  An alias whose normal form is empty or one ASCII character is
+ * skipped (KG_SUCCESS).  KG_FAILURE: the key already names another entity
+ * through an explicit alias (the first one added keeps it; a generated
+ * variant yields to an explicit alias).  KG_ERR_ENCODING: the normal form
+ * is not valid UTF-8.
+ */
+KgStatus kg_gazetteer_add_alias(KgGazetteer *g, uint32_t id, const char *alias);
 
 /**
  * Load entities from a Turtle file: each subject with an rdf:type in the
- * ontology namespace becomes an entity keyed by its IRI's local name, with
- * rdfs:label as label and every rdfs:label / skos:altLabel as alias.
- * Unknown types are reported through on_msg and the entity is skipped.
+ * ontology namespace becomes an entity keyed by its IRI's local name
+ * (percent-decoded), with its first rdfs:label as label (else the key) and
+ * every rdfs:label / skos:altLabel as alias.  Entities are added sorted by
+ * key, so ids do not depend on the order of the file.  Unknown types and
+ * aliases already taken by another entity are reported through on_msg
+ * (the entity, or the alias, is skipped).  Does not compile.
  */
 KgStatus kg_gazetteer_load(KgGazetteer *g, const KgOntology *onto,
                            const char *path, KgMessageFunc on_msg, void *ctx,
@@ -62,9 +71,12 @@ KgStatus kg_gazetteer_load(KgGazetteer *g, const KgOntology *onto,
 /** Build the automaton; call after the last add and before matching. */
 KgStatus kg_gazetteer_compile(KgGazetteer *g);
 
-/** Append every match in text[0..len) to out, in text order. */
-KgStatus kg_gazetteer_match(const KgGazetteer *g, const char *text,
-                            size_t len, KgGazMatchVec *out);
+/** Append every match in text[0..len) (normalised) to out, in text order:
+ * leftmost-longest, non-overlapping, on character boundaries.  Reads g
+ * only, so threads may share a compiled gazetteer.  KG_ERR_BAD_ARG when
+ * not compiled since the last add. */
+KgStatus kg_gazetteer_match(const KgGazetteer *g, const char *text, size_t len,
+                            KgGazMatchVec *out);
 
 size_t kg_gazetteer_size(const KgGazetteer *g);
 const KgEntityDef *kg_gazetteer_entity(const KgGazetteer *g, uint32_t id);

@@ -1,0 +1,995 @@
+/*
+ * gazetteer.c — entities, their aliases, and one Aho-Corasick automaton
+ * over the bytes of every normalised alias.
+ *
+ * Aliases.  Each alias is normalised (kg_normalize_key), trimmed of outer
+ * spaces, and dropped when it is empty or a single ASCII character (such
+ * a key would match everywhere; nothing is reported).  An alias whose
+ * parts are joined by spaces or hyphens also yields generated variants:
+ * all joints a space, all a hyphen, all removed ("gpt-4 turbo" gives
+ * "gpt 4 turbo", "gpt-4-turbo", "gpt4turbo").  A key names one entity:
+ * an explicit alias beats a generated variant, and between two explicit
+ * aliases the first added wins (the second gets KG_FAILURE so the loader
+ * can warn); a variant that collides is dropped silently.
+ *
+ * Automaton.  The trie is built breadth first from the sorted keys, so
+ * node ids grow with depth and each node's edges are one sorted run of
+ * (label, target) pairs.  Failure and output ("dictionary") links follow
+ * in id order.  States travel as refs: the id with OUT_BIT set when a key
+ * ends there or down its failure chain.  Three shortcuts make the scan
+ * fast on Chinese text, where a character is three bytes:
+ *   - nodes up to depth 2 have a dense 256-entry row, failures resolved;
+ *   - root3 maps every 3-byte character to the state the root reaches
+ *     through it;
+ *   - a deeper node that ends on a character boundary keeps "char edges"
+ *     (the 3-byte paths below it, sorted) and a 64-bit filter of them, so
+ *     a character that continues no key costs one bit test.
+ * Reading a whole character gives the same state as reading its bytes
+ * (no key starts with a continuation byte: keys must be valid UTF-8), and
+ * no match can end inside a character anyway.
+ *
+ * Matching.  Candidates (every alias ending at every byte, filtered by
+ * UTF-8 and word boundaries) are appended to the caller's vector; each
+ * time the automaton is back at the root no later match can start before
+ * the current position, so the pending candidates are sorted by (begin,
+ * longest first) and reduced greedily to non-overlapping matches in
+ * place.  Matching reads the gazetteer only, so threads may share it.
+ */
+#include "gazetteer.h"
+
+#include "rdf_io.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DENSE_DEPTH 2
+#define MAX_DENSE 4096 /* 1 KiB each */
+#define INLINE_EDGES 5
+#define N_CHARS 1u /* node: 3-byte characters go through char edges */
+#define OUT_BIT 0x80000000u
+#define MAX_NODES 0x7FFFFFFFu
+
+/* ---------------------------------------------------------- string index */
+
+/* Open addressing from a borrowed key string to an item number. */
+typedef struct {
+  const char *key; /* NULL: empty */
+  uint32_t item;
+} Slot;
+
+typedef struct {
+  Slot *slots;
+  size_t cap, used; /* cap: 0 or a power of two */
+} StrIndex;
+
+static Slot *index_slot(const StrIndex *ix, const char *key) {
+  size_t mask = ix->cap - 1;
+  size_t i = (size_t)kg_hash64(key, strlen(key)) & mask;
+  while (ix->slots[i].key && strcmp(ix->slots[i].key, key) != 0)
+    i = (i + 1) & mask;
+  return &ix->slots[i];
+}
+
+static long index_get(const StrIndex *ix, const char *key) {
+  if (ix->cap == 0)
+    return -1;
+  const Slot *s = index_slot(ix, key);
+  return s->key ? (long)s->item : -1;
+}
+
+static bool index_grow(StrIndex *ix) {
+  size_t ncap = ix->cap ? ix->cap * 2 : 64;
+  Slot *old = ix->slots;
+  size_t ocap = ix->cap;
+  ix->slots = kg_calloc(ncap, sizeof *ix->slots);
+  if (!ix->slots) {
+    ix->slots = old;
+    return false;
+  }
+  ix->cap = ncap;
+  for (size_t i = 0; i < ocap; i++)
+    if (old[i].key)
+      *index_slot(ix, old[i].key) = old[i];
+  kg_free(old);
+  return true;
+}
+
+/* Bind key (absent, must outlive the index) to item. */
+static bool index_put(StrIndex *ix, const char *key, uint32_t item) {
+  if ((ix->used + 1) * 2 > ix->cap && !index_grow(ix))
+    return false;
+  Slot *s = index_slot(ix, key);
+  s->key = key;
+  s->item = item;
+  ix->used++;
+  return true;
+}
+
+static void index_free(StrIndex *ix) {
+  kg_free(ix->slots);
+  ix->slots = NULL;
+  ix->cap = ix->used = 0;
+}
+
+/* ------------------------------------------------------------ structure */
+
+typedef struct {
+  char *key; /* normalised */
+  uint32_t entity;
+  bool explicit_alias; /* given by the caller, not a generated variant */
+} Pattern;
+
+/* A node as the scan sees it.  States are passed around as refs: the node
+ * id, with OUT_BIT set when a key ends there or on its failure chain, so
+ * the scan tests for output without touching the node. */
+typedef struct {
+  uint32_t fail;    /* ref */
+  uint32_t edges;   /* first edge in labels / targets */
+  uint16_t n_edges; /* at most 256 */
+  uint8_t flags;
+  uint8_t lab[INLINE_EDGES]; /* the first labels again, to spare a load */
+} Node;
+
+/* The part read only where a key may end. */
+typedef struct {
+  uint32_t depth;
+  uint32_t entity; /* entity + 1 of the key ending here; 0: none */
+  uint32_t dict;   /* next node on the failure chain that ends a key */
+  uint8_t alnum;   /* bit 0: key starts, bit 1: ends with [A-Za-z0-9] */
+} NodeOut;
+
+/* Nodes [0, n_dense) (the shallowest: ids grow with depth) have a row of
+ * 256 refs in dense, failures resolved; the others search their edges. */
+typedef struct {
+  Node *nodes;
+  NodeOut *outs;
+  size_t n_nodes;
+  uint8_t *labels;
+  uint32_t *targets; /* refs */
+  size_t n_edges;
+  uint32_t *dense;
+  size_t n_dense;
+  uint32_t *root3;    /* ref reached from the root by each 3-byte character */
+  uint32_t *cstart;   /* node id: its char edges are [cstart[id], [id + 1]) */
+  uint16_t *ckeys;    /* char edge: index3 of the character, sorted */
+  uint32_t *ctargets; /* char edge: ref three bytes down */
+  uint64_t *cmask;    /* node id: bit (index3 & 63) of each char edge */
+} Automaton;
+
+struct KgGazetteer {
+  const KgNormalizer *norm;
+  KG_VEC(KgEntityDef) entities;
+  StrIndex entity_index;
+  KG_VEC(Pattern) patterns;
+  StrIndex pattern_index;
+  Automaton ac;
+  bool compiled;
+};
+
+static bool is_alnum(unsigned char c) {
+  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+static bool is_cont(unsigned char c) {
+  return (c & 0xC0) == 0x80;
+}
+
+static void automaton_free(Automaton *a) {
+  kg_free(a->nodes);
+  kg_free(a->outs);
+  kg_free(a->labels);
+  kg_free(a->targets);
+  kg_free(a->dense);
+  kg_free(a->root3);
+  kg_free(a->cstart);
+  kg_free(a->ckeys);
+  kg_free(a->ctargets);
+  kg_free(a->cmask);
+  memset(a, 0, sizeof *a);
+}
+
+/* Any change to the aliases makes the automaton stale. */
+static void invalidate(KgGazetteer *g) {
+  automaton_free(&g->ac);
+  g->compiled = false;
+}
+
+KgStatus kg_gazetteer_new(const KgNormalizer *norm, KgGazetteer **out) {
+  if (!norm || !out)
+    return KG_ERR_BAD_ARG;
+  *out = kg_calloc(1, sizeof **out);
+  if (!*out)
+    return KG_ERR_NOMEM;
+  (*out)->norm = norm;
+  return KG_SUCCESS;
+}
+
+void kg_gazetteer_free(KgGazetteer *g) {
+  if (!g)
+    return;
+  for (size_t i = 0; i < g->entities.len; i++) {
+    kg_free((char *)g->entities.items[i].key);
+    kg_free((char *)g->entities.items[i].label);
+  }
+  kg_vec_free(&g->entities);
+  for (size_t i = 0; i < g->patterns.len; i++)
+    kg_free(g->patterns.items[i].key);
+  kg_vec_free(&g->patterns);
+  index_free(&g->entity_index);
+  index_free(&g->pattern_index);
+  automaton_free(&g->ac);
+  kg_free(g);
+}
+
+size_t kg_gazetteer_size(const KgGazetteer *g) {
+  return g ? g->entities.len : 0;
+}
+
+const KgEntityDef *kg_gazetteer_entity(const KgGazetteer *g, uint32_t id) {
+  return g && id < g->entities.len ? &g->entities.items[id] : NULL;
+}
+
+long kg_gazetteer_find(const KgGazetteer *g, const char *key) {
+  return g && key ? index_get(&g->entity_index, key) : -1;
+}
+
+/* ------------------------------------------------------------- entities */
+
+KgStatus kg_gazetteer_add_entity(KgGazetteer *g, const char *key,
+                                 const char *label, int type, uint32_t *id) {
+  if (!g || !key || !*key || type < 0)
+    return KG_ERR_BAD_ARG;
+  long found = index_get(&g->entity_index, key);
+  if (found >= 0) {
+    if (id)
+      *id = (uint32_t)found;
+    return KG_SUCCESS;
+  }
+  if (g->entities.len >= UINT32_MAX - 1)
+    return KG_ERR_LIMIT;
+  KgEntityDef e = {kg_strdup(key), kg_strdup(label ? label : key), type};
+  uint32_t n = (uint32_t)g->entities.len;
+  if (!e.key || !e.label || !kg_vec_reserve(&g->entities, n + 1) ||
+      !index_put(&g->entity_index, e.key, n)) {
+    kg_free((char *)e.key);
+    kg_free((char *)e.label);
+    return KG_ERR_NOMEM;
+  }
+  g->entities.items[g->entities.len++] = e;
+  if (id)
+    *id = n;
+  return KG_SUCCESS;
+}
+
+/* ------------------------------------------------------------- aliases */
+
+/* Take ownership of key and bind it to entity.  KG_FAILURE: the key
+ * already names another entity (key freed). */
+static KgStatus put_pattern(KgGazetteer *g, char *key, uint32_t entity,
+                            bool explicit_alias) {
+  long found = index_get(&g->pattern_index, key);
+  if (found >= 0) {
+    Pattern *p = &g->patterns.items[found];
+    KgStatus st = KG_SUCCESS;
+    if (p->entity != entity && explicit_alias && !p->explicit_alias)
+      p->entity = entity; /* an explicit alias beats a generated one */
+    else if (p->entity != entity && explicit_alias)
+      st = KG_FAILURE;
+    p->explicit_alias |= explicit_alias && p->entity == entity;
+    kg_free(key);
+    return st;
+  }
+  uint32_t n = (uint32_t)g->patterns.len;
+  if (!kg_vec_reserve(&g->patterns, n + 1) ||
+      !index_put(&g->pattern_index, key, n)) {
+    kg_free(key);
+    return KG_ERR_NOMEM;
+  }
+  g->patterns.items[g->patterns.len++] = (Pattern){key, entity, explicit_alias};
+  return KG_SUCCESS;
+}
+
+static bool is_sep(char c) {
+  return c == ' ' || c == '-';
+}
+
+/* key with every run of separators replaced by sep (0: removed). */
+static char *join_variant(const char *key, char sep) {
+  size_t n = strlen(key), w = 0;
+  char *v = kg_malloc(n + 1);
+  if (!v)
+    return NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (!is_sep(key[i])) {
+      v[w++] = key[i];
+      continue;
+    }
+    while (i + 1 < n && is_sep(key[i + 1]))
+      i++;
+    if (sep)
+      v[w++] = sep;
+  }
+  v[w] = '\0';
+  return v;
+}
+
+static KgStatus put_variants(KgGazetteer *g, const char *key, uint32_t entity) {
+  if (!strchr(key, ' ') && !strchr(key, '-'))
+    return KG_SUCCESS;
+  static const char seps[] = {' ', '-', 0};
+  for (size_t i = 0; i < sizeof seps; i++) {
+    char *v = join_variant(key, seps[i]);
+    if (!v)
+      return KG_ERR_NOMEM;
+    KgStatus st = put_pattern(g, v, entity, false);
+    if (st == KG_ERR_NOMEM)
+      return st;
+  }
+  return KG_SUCCESS;
+}
+
+/* Normal form of alias without outer spaces; NULL on OOM. */
+static char *alias_key(const KgGazetteer *g, const char *alias) {
+  char *k = kg_normalize_key(g->norm, alias, strlen(alias));
+  if (!k)
+    return NULL;
+  size_t b = 0, e = strlen(k);
+  while (b < e && k[b] == ' ')
+    b++;
+  while (e > b && k[e - 1] == ' ')
+    e--;
+  memmove(k, k + b, e - b);
+  k[e - b] = '\0';
+  return k;
+}
+
+KgStatus kg_gazetteer_add_alias(KgGazetteer *g, uint32_t id,
+                                const char *alias) {
+  if (!g || !alias || id >= g->entities.len)
+    return KG_ERR_BAD_ARG;
+  char *key = alias_key(g, alias);
+  if (!key)
+    return KG_ERR_NOMEM;
+  if (!kg_utf8_valid(key, strlen(key), NULL)) {
+    kg_free(key); /* the scan relies on keys being whole characters */
+    return KG_ERR_ENCODING;
+  }
+  if (key[0] == '\0' || (key[1] == '\0' && (unsigned char)key[0] < 0x80)) {
+    kg_free(key);
+    return KG_SUCCESS; /* would match nearly anywhere */
+  }
+  invalidate(g);
+  char *copy = kg_strdup(key);
+  if (!copy) {
+    kg_free(key);
+    return KG_ERR_NOMEM;
+  }
+  KgStatus st = put_pattern(g, key, id, true);
+  if (st == KG_SUCCESS)
+    st = put_variants(g, copy, id);
+  kg_free(copy);
+  return st;
+}
+
+/* ------------------------------------------------------------- automaton */
+
+/* Ref of the child of node n on byte c, or 0 (the root is no child). */
+static inline uint32_t find_edge(const Automaton *a, const Node *n, uint8_t c) {
+  if (n->n_edges <= INLINE_EDGES) {
+    for (unsigned k = 0; k < n->n_edges; k++)
+      if (n->lab[k] == c)
+        return a->targets[n->edges + k];
+    return 0;
+  }
+  const uint8_t *lab = a->labels + n->edges;
+  size_t lo = 0, hi = n->n_edges;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (lab[mid] < c)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < n->n_edges && lab[lo] == c ? a->targets[n->edges + lo] : 0;
+}
+
+/* The automaton's transition: from ref s on byte c. */
+static inline uint32_t step(const Automaton *a, uint32_t s, uint8_t c) {
+  for (;;) {
+    uint32_t id = s & ~OUT_BIT;
+    if (id < a->n_dense)
+      return a->dense[(size_t)id * 256 + c];
+    const Node *n = &a->nodes[id];
+    uint32_t t = find_edge(a, n, c);
+    if (t)
+      return t;
+    s = n->fail;
+  }
+}
+
+static int cmp_pattern_key(const void *x, const void *y) {
+  return strcmp((*(const Pattern *const *)x)->key,
+                (*(const Pattern *const *)y)->key);
+}
+
+static bool automaton_alloc(Automaton *a, size_t max_nodes) {
+  a->nodes = kg_calloc(max_nodes, sizeof *a->nodes);
+  a->outs = kg_calloc(max_nodes, sizeof *a->outs);
+  a->labels = kg_malloc(max_nodes);
+  a->targets = kg_calloc(max_nodes, sizeof *a->targets);
+  return a->nodes && a->outs && a->labels && a->targets;
+}
+
+/* Give back the unused tail of an array sized for the worst case; a
+ * failed shrink keeps the larger block, which is harmless. */
+static void shrink(void **p, size_t n, size_t elem) {
+  void *q = kg_reallocarray(*p, n ? n : 1, elem);
+  if (q)
+    *p = q;
+}
+
+static void automaton_shrink(Automaton *a) {
+  shrink((void **)&a->nodes, a->n_nodes, sizeof *a->nodes);
+  shrink((void **)&a->outs, a->n_nodes, sizeof *a->outs);
+  shrink((void **)&a->labels, a->n_edges, sizeof *a->labels);
+  shrink((void **)&a->targets, a->n_edges, sizeof *a->targets);
+}
+
+/* Mark node q as the end of key p (a key of length depth(q)). */
+static void set_output(Automaton *a, uint32_t q, const Pattern *p) {
+  size_t len = a->outs[q].depth;
+  a->outs[q].entity = p->entity + 1;
+  a->outs[q].alnum = (uint8_t)(is_alnum((unsigned char)p->key[0]) |
+                               is_alnum((unsigned char)p->key[len - 1]) << 1);
+}
+
+/* Breadth-first trie of the sorted keys: node q covers the keys in
+ * [lo[q], hi[q]) of sorted, which share its first depth(q) bytes. */
+static void build_trie(Automaton *a, Pattern **sorted, size_t n, uint32_t *lo,
+                       uint32_t *hi) {
+  a->n_nodes = 1;
+  lo[0] = 0;
+  hi[0] = (uint32_t)n;
+  for (uint32_t q = 0; q < a->n_nodes; q++) {
+    size_t d = a->outs[q].depth, i = lo[q];
+    if (i < hi[q] && sorted[i]->key[d] == '\0')
+      set_output(a, q, sorted[i++]); /* keys are unique: one at most */
+    a->nodes[q].edges = (uint32_t)a->n_edges;
+    while (i < hi[q]) {
+      unsigned char c = (unsigned char)sorted[i]->key[d];
+      size_t j = i;
+      while (j < hi[q] && (unsigned char)sorted[j]->key[d] == c)
+        j++;
+      uint32_t child = (uint32_t)a->n_nodes++;
+      a->outs[child].depth = (uint32_t)d + 1;
+      lo[child] = (uint32_t)i;
+      hi[child] = (uint32_t)j;
+      a->labels[a->n_edges] = c;
+      a->targets[a->n_edges++] = child;
+      i = j;
+    }
+    Node *nq = &a->nodes[q];
+    nq->n_edges = (uint16_t)(a->n_edges - nq->edges);
+    for (unsigned k = 0; k < nq->n_edges && k < INLINE_EDGES; k++)
+      nq->lab[k] = a->labels[nq->edges + k];
+  }
+}
+
+/* Failure and dictionary links, with plain ids (no OUT_BIT yet); ids grow
+ * with depth, so every node a link points to is done before the nodes
+ * that need it. */
+static void link_failures(Automaton *a) {
+  for (uint32_t u = 0; u < a->n_nodes; u++) {
+    const Node *nu = &a->nodes[u];
+    for (uint32_t k = 0; k < nu->n_edges; k++) {
+      uint32_t v = a->targets[nu->edges + k], f = 0;
+      uint8_t c = a->labels[nu->edges + k];
+      if (u != 0) {
+        uint32_t s = nu->fail;
+        while ((f = find_edge(a, &a->nodes[s], c)) == 0 && s != 0)
+          s = a->nodes[s].fail;
+      }
+      a->nodes[v].fail = f;
+      a->outs[v].dict = a->outs[f].entity ? f : a->outs[f].dict;
+    }
+  }
+}
+
+/* Turn the ids in targets and failure links into refs. */
+static void set_refs(Automaton *a) {
+  for (size_t i = 0; i < a->n_edges; i++) {
+    const NodeOut *o = &a->outs[a->targets[i]];
+    a->targets[i] |= o->entity || o->dict ? OUT_BIT : 0;
+  }
+  for (size_t i = 0; i < a->n_nodes; i++) {
+    const NodeOut *o = &a->outs[a->nodes[i].fail];
+    a->nodes[i].fail |= o->entity || o->dict ? OUT_BIT : 0;
+  }
+}
+
+/* Dense tables for the shallow nodes, in id order so that the failure
+ * target's table (shallower) is already there. */
+static bool build_dense(Automaton *a) {
+  size_t n = 0;
+  while (n < a->n_nodes && n < MAX_DENSE && a->outs[n].depth <= DENSE_DEPTH)
+    n++;
+  a->dense = kg_malloc(n * 256 * sizeof *a->dense);
+  if (!a->dense)
+    return false;
+  for (uint32_t s = 0; s < n; s++) {
+    uint32_t *row = a->dense + (size_t)s * 256;
+    for (unsigned c = 0; c < 256; c++) {
+      uint32_t t = find_edge(a, &a->nodes[s], (uint8_t)c);
+      row[c] = t || s == 0 ? t : step(a, a->nodes[s].fail, (uint8_t)c);
+    }
+    a->n_dense = s + 1; /* row s is ready for the deeper rows */
+  }
+  return true;
+}
+
+/* Index of a 3-byte UTF-8 sequence in root3 (its 16 payload bits). */
+static inline size_t index3(const unsigned char *p) {
+  return (size_t)(p[0] & 0x0F) << 12 | (size_t)(p[1] & 0x3F) << 6 |
+         (p[2] & 0x3F);
+}
+
+/* Where the root goes on each 3-byte character: most Chinese text is read
+ * one character, not one byte, at a time from the root. */
+static bool build_root3(Automaton *a) {
+  a->root3 = kg_malloc(65536 * sizeof *a->root3);
+  if (!a->root3)
+    return false;
+  unsigned char p[3];
+  for (unsigned b0 = 0xE0; b0 < 0xF0; b0++)
+    for (unsigned b1 = 0x80; b1 < 0xC0; b1++)
+      for (unsigned b2 = 0x80; b2 < 0xC0; b2++) {
+        p[0] = (unsigned char)b0, p[1] = (unsigned char)b1;
+        p[2] = (unsigned char)b2;
+        uint32_t s = step(a, step(a, step(a, 0, p[0]), p[1]), p[2]);
+        a->root3[index3(p)] = s;
+      }
+  return true;
+}
+
+/* Visit (or, with keys NULL, count) the 3-byte character paths below
+ * node id; returns their number. */
+static size_t char_paths(const Automaton *a, uint32_t id, uint16_t *keys,
+                         uint32_t *targets) {
+  size_t n = 0;
+  const Node *n0 = &a->nodes[id];
+  unsigned char p[3];
+  for (uint32_t e0 = n0->edges; e0 < n0->edges + n0->n_edges; e0++) {
+    if ((p[0] = a->labels[e0]) < 0xE0 || p[0] >= 0xF0)
+      continue;
+    const Node *n1 = &a->nodes[a->targets[e0] & ~OUT_BIT];
+    for (uint32_t e1 = n1->edges; e1 < n1->edges + n1->n_edges; e1++) {
+      const Node *n2 = &a->nodes[a->targets[e1] & ~OUT_BIT];
+      p[1] = a->labels[e1];
+      for (uint32_t e2 = n2->edges; e2 < n2->edges + n2->n_edges; e2++) {
+        p[2] = a->labels[e2];
+        if (keys) {
+          keys[n] = (uint16_t)index3(p);
+          targets[n] = a->targets[e2];
+        }
+        n++;
+      }
+    }
+  }
+  return n;
+}
+
+/* Char edges for the deep nodes that end on a character boundary: there
+ * a Chinese character costs one search instead of three. */
+static bool build_char_edges(Automaton *a, Pattern *const *sorted,
+                             const uint32_t *lo) {
+  a->cstart = kg_calloc(a->n_nodes + 1, sizeof *a->cstart);
+  a->cmask = kg_calloc(a->n_nodes, sizeof *a->cmask);
+  if (!a->cstart || !a->cmask)
+    return false;
+  size_t total = 0;
+  for (uint32_t id = 0; id < a->n_nodes; id++) {
+    a->cstart[id] = (uint32_t)total;
+    /* node id spells the first depth bytes of sorted[lo[id]] */
+    if (id >= a->n_dense &&
+        !is_cont((unsigned char)sorted[lo[id]]->key[a->outs[id].depth])) {
+      a->nodes[id].flags |= N_CHARS;
+      total += char_paths(a, id, NULL, NULL);
+    }
+  }
+  a->cstart[a->n_nodes] = (uint32_t)total;
+  a->ckeys = kg_calloc(total, sizeof *a->ckeys);
+  a->ctargets = kg_calloc(total, sizeof *a->ctargets);
+  if (!a->ckeys || !a->ctargets)
+    return false;
+  for (uint32_t id = 0; id < a->n_nodes; id++) {
+    if (!(a->nodes[id].flags & N_CHARS))
+      continue;
+    char_paths(a, id, a->ckeys + a->cstart[id], a->ctargets + a->cstart[id]);
+    for (uint32_t e = a->cstart[id]; e < a->cstart[id + 1]; e++)
+      a->cmask[id] |= (uint64_t)1 << (a->ckeys[e] & 63);
+  }
+  return true;
+}
+
+KgStatus kg_gazetteer_compile(KgGazetteer *g) {
+  if (!g)
+    return KG_ERR_BAD_ARG;
+  invalidate(g);
+  size_t n = g->patterns.len, max_nodes = 1;
+  for (size_t i = 0; i < n; i++)
+    max_nodes += strlen(g->patterns.items[i].key);
+  if (max_nodes > MAX_NODES)
+    return KG_ERR_LIMIT;
+  Pattern **sorted = kg_calloc(n, sizeof *sorted);
+  uint32_t *lo = kg_calloc(max_nodes, sizeof *lo);
+  uint32_t *hi = kg_calloc(max_nodes, sizeof *hi);
+  KgStatus st = KG_ERR_NOMEM;
+  if (!sorted || !lo || !hi || !automaton_alloc(&g->ac, max_nodes))
+    goto done;
+  for (size_t i = 0; i < n; i++)
+    sorted[i] = &g->patterns.items[i];
+  qsort(sorted, n, sizeof *sorted, cmp_pattern_key);
+  build_trie(&g->ac, sorted, n, lo, hi);
+  automaton_shrink(&g->ac);
+  link_failures(&g->ac);
+  set_refs(&g->ac);
+  if (!build_dense(&g->ac) || !build_root3(&g->ac) ||
+      !build_char_edges(&g->ac, sorted, lo))
+    goto done;
+  g->compiled = true;
+  st = KG_SUCCESS;
+done:
+  if (st != KG_SUCCESS)
+    automaton_free(&g->ac);
+  kg_free(sorted);
+  kg_free(lo);
+  kg_free(hi);
+  return st;
+}
+
+/* ------------------------------------------------------------- matching */
+
+static bool on_boundaries(const char *text, size_t len, size_t b, size_t e,
+                          uint8_t alnum) {
+  const unsigned char *t = (const unsigned char *)text;
+  if (is_cont(t[b]) || (e < len && is_cont(t[e])))
+    return false;
+  if ((alnum & 1) && b > 0 && is_alnum(t[b - 1]))
+    return false;
+  return !((alnum & 2) && e < len && is_alnum(t[e]));
+}
+
+/* Append every key ending at byte end (the scan is in node id s). */
+static bool collect(const Automaton *a, const char *text, size_t len,
+                    size_t end, uint32_t s, KgGazMatchVec *out) {
+  for (uint32_t t = s; t; t = a->outs[t].dict) {
+    const NodeOut *o = &a->outs[t];
+    if (!o->entity)
+      continue;
+    size_t begin = end - o->depth;
+    if (!on_boundaries(text, len, begin, end, o->alnum))
+      continue;
+    KgGazMatch m = {begin, end, o->entity - 1};
+    if (!kg_vec_push(out, m))
+      return false;
+  }
+  return true;
+}
+
+static int cmp_candidate(const void *x, const void *y) {
+  const KgGazMatch *a = x, *b = y;
+  if (a->begin != b->begin)
+    return a->begin < b->begin ? -1 : 1;
+  return (a->end < b->end) - (a->end > b->end); /* longest first */
+}
+
+/* Reduce the candidates out[from..] to leftmost-longest matches. */
+static void select_matches(KgGazMatchVec *out, size_t from) {
+  size_t n = out->len - from, w = from;
+  if (n == 0)
+    return;
+  if (n > 1)
+    qsort(out->items + from, n, sizeof *out->items, cmp_candidate);
+  for (size_t r = from; r < out->len; r++)
+    if (w == from || out->items[r].begin >= out->items[w - 1].end)
+      out->items[w++] = out->items[r];
+  out->len = w;
+}
+
+/* Ref of the char edge of node id for the character with index3 k, or 0
+ * when there is none. */
+static inline uint32_t find_char(const Automaton *a, uint32_t id, uint16_t k) {
+  if (!(a->cmask[id] >> (k & 63) & 1))
+    return 0; /* the usual case, known without a search */
+  size_t lo = a->cstart[id], end = a->cstart[id + 1], hi = end;
+  while (hi - lo > 4) { /* keys[hi] >= k, keys[lo - 1] < k */
+    size_t mid = lo + (hi - lo) / 2;
+    if (a->ckeys[mid] < k)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  for (; lo < end && a->ckeys[lo] <= k; lo++)
+    if (a->ckeys[lo] == k)
+      return a->ctargets[lo];
+  return 0;
+}
+
+/* Move ref *s over the byte, or the whole 3-byte character, at t[i];
+ * returns the bytes read.  Reading a character at once skips the states
+ * inside it, where no match may end anyway; the state after it is the
+ * same, as no key starts with a continuation byte. */
+static inline size_t advance(const Automaton *a, uint32_t *s,
+                             const unsigned char *t, size_t i, size_t len) {
+  uint32_t ref = *s;
+  unsigned char c = t[i];
+  bool whole = (c & 0xF0) == 0xE0 && i + 2 < len && is_cont(t[i + 1]) &&
+               is_cont(t[i + 2]);
+  size_t k = whole ? index3(t + i) : 0;
+  for (;;) {
+    uint32_t id = ref & ~OUT_BIT, next;
+    if (whole && id == 0) {
+      *s = a->root3[k];
+      return 3;
+    }
+    if (id < a->n_dense) {
+      *s = a->dense[(size_t)id * 256 + c];
+      return 1;
+    }
+    const Node *n = &a->nodes[id];
+    if (whole && (n->flags & N_CHARS)) {
+      if ((next = find_char(a, id, (uint16_t)k)) != 0) {
+        *s = next;
+        return 3;
+      }
+    } else if ((next = find_edge(a, n, c)) != 0) {
+      *s = next;
+      return 1;
+    }
+    ref = n->fail;
+  }
+}
+
+KgStatus kg_gazetteer_match(const KgGazetteer *g, const char *text, size_t len,
+                            KgGazMatchVec *out) {
+  if (!g || !out || (!text && len) || !g->compiled)
+    return KG_ERR_BAD_ARG;
+  const Automaton *a = &g->ac;
+  size_t start = out->len, pending = out->len;
+  const unsigned char *t = (const unsigned char *)text;
+  uint32_t s = 0;
+  for (size_t i = 0; i < len;) {
+    i += advance(a, &s, t, i, len);
+    if (s & OUT_BIT) {
+      if (!collect(a, text, len, i, s & ~OUT_BIT, out)) {
+        out->len = start;
+        return KG_ERR_NOMEM;
+      }
+    } else if (s == 0 && out->len > pending) {
+      select_matches(out, pending); /* nothing later starts before i */
+      pending = out->len;
+    }
+  }
+  select_matches(out, pending);
+  return KG_SUCCESS;
+}
+
+/* ---------------------------------------------------------------- load */
+
+#define RDF_TYPE "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#define RDFS_LABEL "http://www.w3.org/2000/01/rdf-schema#label"
+#define SKOS_ALT "http://www.w3.org/2004/02/skos/core#altLabel"
+
+typedef KG_VEC(char *) StrVec;
+
+/* What the file says about one subject. */
+typedef struct {
+  char *iri;
+  char *type;          /* local name of its ontology type, NULL if none */
+  char *key;           /* decoded local name, set after the parse */
+  StrVec labels, alts; /* in file order */
+} Subject;
+
+typedef struct {
+  KG_VEC(Subject) subjects;
+  StrIndex index;
+  const KgOntology *onto;
+} Collected;
+
+static void collected_free(Collected *c) {
+  for (size_t i = 0; i < c->subjects.len; i++) {
+    Subject *s = &c->subjects.items[i];
+    kg_free(s->iri);
+    kg_free(s->type);
+    kg_free(s->key);
+    for (size_t k = 0; k < s->labels.len; k++)
+      kg_free(s->labels.items[k]);
+    for (size_t k = 0; k < s->alts.len; k++)
+      kg_free(s->alts.items[k]);
+    kg_vec_free(&s->labels);
+    kg_vec_free(&s->alts);
+  }
+  kg_vec_free(&c->subjects);
+  index_free(&c->index);
+}
+
+static Subject *subject_for(Collected *c, const char *iri) {
+  long i = index_get(&c->index, iri);
+  if (i >= 0)
+    return &c->subjects.items[i];
+  Subject s = {0};
+  uint32_t n = (uint32_t)c->subjects.len;
+  if (!(s.iri = kg_strdup(iri)) || !kg_vec_reserve(&c->subjects, n + 1) ||
+      !index_put(&c->index, s.iri, n)) {
+    kg_free(s.iri);
+    return NULL;
+  }
+  c->subjects.items[c->subjects.len++] = s;
+  return &c->subjects.items[n];
+}
+
+static bool push_copy(StrVec *v, const char *s) {
+  char *copy = kg_strdup(s);
+  if (copy && kg_vec_push(v, copy))
+    return true;
+  kg_free(copy);
+  return false;
+}
+
+/* Keep the first type the ontology knows, else the first one seen. */
+static bool note_type(Collected *c, Subject *s, const char *iri) {
+  const char *name = iri + strlen(KG_ONTOLOGY_NS);
+  if (s->type && kg_ontology_type(c->onto, s->type) >= 0)
+    return true;
+  if (s->type && kg_ontology_type(c->onto, name) < 0)
+    return true;
+  char *copy = kg_strdup(name);
+  if (!copy)
+    return false;
+  kg_free(s->type);
+  s->type = copy;
+  return true;
+}
+
+static KgStatus on_triple(void *ctx, const KgTriple *t) {
+  Collected *c = ctx;
+  const char *p = t->p.value;
+  bool is_type =
+      strcmp(p, RDF_TYPE) == 0 && t->o.kind == KG_TERM_IRI &&
+      strncmp(t->o.value, KG_ONTOLOGY_NS, strlen(KG_ONTOLOGY_NS)) == 0;
+  bool is_label = strcmp(p, RDFS_LABEL) == 0, is_alt = strcmp(p, SKOS_ALT) == 0;
+  if (t->s.kind != KG_TERM_IRI || !(is_type || is_label || is_alt))
+    return KG_SUCCESS;
+  if ((is_label || is_alt) && t->o.kind != KG_TERM_LITERAL)
+    return KG_SUCCESS;
+  Subject *s = subject_for(c, t->s.value);
+  if (!s)
+    return KG_ERR_NOMEM;
+  bool ok = is_type    ? note_type(c, s, t->o.value)
+            : is_label ? push_copy(&s->labels, t->o.value)
+                       : push_copy(&s->alts, t->o.value);
+  return ok ? KG_SUCCESS : KG_ERR_NOMEM;
+}
+
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  c = (char)(c | 0x20);
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The IRI's local name (after the last '/' or '#'), percent-decoded. */
+static char *local_name(const char *iri) {
+  const char *b = iri;
+  for (const char *p = iri; *p; p++)
+    if (*p == '/' || *p == '#')
+      b = p + 1;
+  char *out = kg_strdup(b);
+  if (!out)
+    return NULL;
+  size_t w = 0;
+  for (size_t r = 0; out[r]; r++) {
+    int h, l;
+    if (out[r] == '%' && (h = hex_digit(out[r + 1])) >= 0 &&
+        (l = hex_digit(out[r + 2])) >= 0) {
+      out[w++] = (char)(h << 4 | l);
+      r += 2;
+    } else {
+      out[w++] = out[r];
+    }
+  }
+  out[w] = '\0';
+  return out;
+}
+
+static int cmp_subject(const void *x, const void *y) {
+  const Subject *a = *(const Subject *const *)x,
+                *b = *(const Subject *const *)y;
+  int k = strcmp(a->key, b->key);
+  return k ? k : strcmp(a->iri, b->iri);
+}
+
+typedef struct {
+  KgGazetteer *g;
+  const KgOntology *onto;
+  const char *path;
+  KgMessageFunc on_msg;
+  void *ctx;
+} Loader;
+
+/* Add an alias; one that already names another entity is a warning. */
+static KgStatus add_alias_warn(const Loader *l, uint32_t id,
+                               const char *alias) {
+  KgGazetteer *g = l->g;
+  KgStatus st = kg_gazetteer_add_alias(g, id, alias);
+  if (st != KG_FAILURE)
+    return st;
+  char *key = alias_key(g, alias);
+  long other = key ? index_get(&g->pattern_index, key) : -1;
+  kg_free(key);
+  kg_warn(l->on_msg, l->ctx, l->path, 0, 0,
+          "alias \"%s\" of %s already names %s; ignored", alias,
+          g->entities.items[id].key,
+          other >= 0 ? g->entities.items[g->patterns.items[other].entity].key
+                     : "another entity");
+  return KG_SUCCESS;
+}
+
+static KgStatus add_subject(const Loader *l, const Subject *s) {
+  int type = kg_ontology_type(l->onto, s->type);
+  if (type < 0) {
+    kg_warn(l->on_msg, l->ctx, l->path, 0, 0,
+            "entity %s has unknown type %s; skipped", s->key, s->type);
+    return KG_SUCCESS;
+  }
+  uint32_t id;
+  const char *label = s->labels.len ? s->labels.items[0] : s->key;
+  KgStatus st = kg_gazetteer_add_entity(l->g, s->key, label, type, &id);
+  if (st == KG_SUCCESS && s->labels.len == 0)
+    st = add_alias_warn(l, id, s->key);
+  for (size_t i = 0; st == KG_SUCCESS && i < s->labels.len; i++)
+    st = add_alias_warn(l, id, s->labels.items[i]);
+  for (size_t i = 0; st == KG_SUCCESS && i < s->alts.len; i++)
+    st = add_alias_warn(l, id, s->alts.items[i]);
+  return st;
+}
+
+/* The typed subjects, keyed and sorted by key (then IRI). */
+static KgStatus sorted_subjects(Collected *c, Subject ***out, size_t *n) {
+  *n = 0;
+  *out = kg_calloc(c->subjects.len, sizeof **out);
+  if (!*out)
+    return KG_ERR_NOMEM;
+  for (size_t i = 0; i < c->subjects.len; i++) {
+    Subject *s = &c->subjects.items[i];
+    if (!s->type)
+      continue;
+    if (!(s->key = local_name(s->iri)))
+      return KG_ERR_NOMEM;
+    (*out)[(*n)++] = s;
+  }
+  qsort(*out, *n, sizeof **out, cmp_subject);
+  return KG_SUCCESS;
+}
+
+KgStatus kg_gazetteer_load(KgGazetteer *g, const KgOntology *onto,
+                           const char *path, KgMessageFunc on_msg, void *ctx,
+                           KgError *err) {
+  if (!g || !onto || !path)
+    return kg_error_set(err, KG_ERR_BAD_ARG, path, 0, 0,
+                        "gazetteer: missing argument");
+  Collected c = {.onto = onto};
+  Subject **sorted = NULL;
+  size_t n = 0;
+  KgStatus st = kg_rdf_parse_file(path, "turtle", on_triple, &c, err);
+  if (st == KG_SUCCESS)
+    st = sorted_subjects(&c, &sorted, &n);
+  Loader l = {g, onto, path, on_msg, ctx};
+  for (size_t i = 0; st == KG_SUCCESS && i < n; i++)
+    st = add_subject(&l, sorted[i]);
+  if (st == KG_ERR_NOMEM)
+    kg_error_set(err, st, path, 0, 0, "out of memory reading entities");
+  kg_free(sorted);
+  collected_free(&c);
+  return st;
+}
