@@ -32,9 +32,13 @@ typedef struct {
 } KgVocabTerm;
 
 /**
- * Read the ontology at path (Turtle).  Classes are the subjects typed
- * owl:Class or rdfs:Class in KG_ONTOLOGY_NS, predicates those typed
- * owl:ObjectProperty or rdf:Property.  *out is owned by the caller.
+ * Read the ontology at path (Turtle).  Types are the subjects typed
+ * owl:Class or rdfs:Class in KG_ONTOLOGY_NS, in file order, except union
+ * classes (owl:unionOf) and record classes (rdfs:subClassOf prov:Entity,
+ * e.g. kg:Document).  Predicates are those typed owl:ObjectProperty or
+ * rdf:Property whose rdfs:domain and rdfs:range resolve to types (a type,
+ * an owl:unionOf list of types, or owl:Thing for any).  *out is owned by
+ * the caller.
  */
 KgStatus kg_ontology_load(const char *path, KgOntology **out, KgError *err);
 void kg_ontology_free(KgOntology *onto);

@@ -11,8 +11,10 @@
 #include "kg.h"
 #include "util.h"
 
-/** Append s to b, percent-encoding (as UTF-8 bytes) everything outside the
- * IRI grammar's unreserved set and the few delimiters kept. */
+/** Append s to b, percent-encoding (%XX, per UTF-8 byte) everything but
+ * the unreserved ASCII set A-Z a-z 0-9 - . _ ~; false when out of memory.
+ * The result is plain ASCII and never contains '/' or '#', so a key comes
+ * back whole by percent-decoding the IRI's last segment. */
 bool kg_iri_append_escaped(KgBuf *b, const char *s);
 
 /**

@@ -2,7 +2,7 @@
 # kg build on the bundled corpus: outputs accepted by their reference
 # parsers, identical to the committed out/, identical across runs and
 # thread counts, and every evidence span cuts the stating text.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../tools/lib.sh"
 cd "$ROOT"
 
 "$KG" build -o "$TMP/a" corpus 2>"$TMP/log" || { cat "$TMP/log"; fail "build"; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The command line: help, version, exit statuses, one-line usage errors.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../tools/lib.sh"
 cd "$ROOT"
 
 "$KG" --help >"$TMP/help" || fail "--help exit"

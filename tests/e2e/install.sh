@@ -2,7 +2,7 @@
 # cmake --install puts kg, libkg (shared and static), kg.h, kg.pc, the man
 # page and the completion in place; a tiny program built against the
 # installed library through pkg-config extracts a fact from one sentence.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../tools/lib.sh"
 : "${KG_BUILD_DIR:?}"
 cmake --install "$KG_BUILD_DIR" --prefix "$TMP/prefix" >/dev/null
 P=$TMP/prefix

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kg build on the seed corpus (../shared/seeds): at least 60 facts, the
 # Turtle accepted by rapper and serdi, and the gold scorer above the bars.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../tools/lib.sh"
 [ -d "$SHARED/seeds" ] || skip "no $SHARED/seeds"
 "$KG" build -q -o "$TMP/seeds" "$SHARED/seeds" || fail "build on seeds"
 rapper -q -c -i turtle "$TMP/seeds/graph.ttl" || fail "rapper"

@@ -3,7 +3,7 @@
 # answers the questions users ask.  Starts its own server on 127.0.0.1 with
 # a temporary database and stops it by its pid.  Fails (does not skip) if
 # the server cannot start.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../tools/lib.sh"
 cd "$ROOT"
 command -v virtuoso-t >/dev/null || fail "virtuoso-t not installed (.ci/setup installs it)"
 
@@ -70,7 +70,7 @@ grep -qi "error" "$TMP/load" && { cat "$TMP/load"; fail "TTLP_MT rejected graph.
 PFX='PREFIX kg: <http://example.org/kg/ontology#> PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>'
 
 # 1. Who advocates closed source, and which sentences say so?
-isql "SPARQL $PFX SELECT ?who ?text FROM <$G> WHERE { ?st rdf:subject ?w ; rdf:predicate kg:advocates ; rdf:object ?stance ; kg:evidence ?ev . ?stance rdfs:label \"closed-source\" . ?w rdfs:label ?who . ?ev nif:anchorOf ?text } ORDER BY ?who;" >"$TMP/q1"
+isql "SPARQL $PFX SELECT ?who ?text FROM <$G> WHERE { ?st rdf:subject ?w ; rdf:predicate kg:advocates ; rdf:object <http://example.org/kg/entity/ClosedSource> ; kg:evidence ?ev . ?w rdfs:label ?who . ?ev nif:anchorOf ?text } ORDER BY ?who;" >"$TMP/q1"
 cat "$TMP/q1"
 grep -qE '^[0-9]+ Rows' "$TMP/q1" || fail "query 1 failed"
 grep -qE '^0 Rows' "$TMP/q1" && fail "nobody advocates closed-source"

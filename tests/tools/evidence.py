@@ -4,11 +4,13 @@
 usage: evidence.py GRAPH.nt INPUT_ROOT
 
 For each evidence node: the document named by prov:wasDerivedFrom is read
-from INPUT_ROOT (its kg:sourcePath), the code points [nif:beginIndex,
-nif:endIndex) are cut from it, and the cut must contain a surface form
-(label or alias) of the fact's subject and of its object, unless that end
-was a reference.  Prints one line per checked evidence and a summary;
-exits 1 on the first mismatch.
+from INPUT_ROOT (its kg:sourcePath); the code points [kg:sentenceBegin,
+kg:sentenceEnd) must be exactly the sentence text (nif:anchorOf), and the
+code points [nif:beginIndex, nif:endIndex) — the text that states the
+fact — must lie inside the sentence and contain a surface form (label or
+alias) of the subject or of the object (one end may be a constant of the
+rule, such as a stance; a pronoun may stand for the other).  Prints a summary; exits 1 on the
+first mismatch.
 """
 import collections
 import re
@@ -47,6 +49,11 @@ def parse(path):
     return g
 
 
+# Words that stand for an entity named earlier (rules/*.rules `ref`).
+REFERENCES = ["他", "她", "它", "其", "该公司", "這家公司", "这家公司", "該公司",
+              "he", "she", "it", "the company"]
+
+
 def fold(s):
     return unicodedata.normalize("NFKC", s).casefold()
 
@@ -64,13 +71,23 @@ def main():
             path = root + "/" + doc[KG + "sourcePath"][0]
             text = open(path, encoding="utf-8-sig").read()
             b, en = int(e[NIF + "beginIndex"][0]), int(e[NIF + "endIndex"][0])
+            sb, se = int(e[KG + "sentenceBegin"][0]), int(e[KG + "sentenceEnd"][0])
+            sentence = e[NIF + "anchorOf"][0]
+            if text[sb:se] != sentence:
+                print("MISMATCH %s sentence [%d,%d) %r != %r"
+                      % (path, sb, se, text[sb:se], sentence))
+                return 1
+            if not (sb <= b < en <= se):
+                print("MISMATCH %s span [%d,%d) outside sentence [%d,%d)"
+                      % (path, b, en, sb, se))
+                return 1
             cut = fold(text[b:en])
-            for end in (s, o):
-                forms = graph[end][RDFS + "label"] + graph[end][SKOS + "altLabel"]
-                if not any(fold(f) in cut for f in forms):
-                    print("MISMATCH %s [%d,%d) %r lacks %s %r"
-                          % (path, b, en, text[b:en], end, forms))
-                    return 1
+            forms = [f for end in (s, o)
+                     for f in graph[end][RDFS + "label"] + graph[end][SKOS + "altLabel"]]
+            if not any(fold(f) in cut for f in forms + REFERENCES):
+                print("MISMATCH %s [%d,%d) %r names neither end %r"
+                      % (path, b, en, text[b:en], forms))
+                return 1
             checked += 1
     print("evidence checked: %d" % checked)
     return 0 if checked else 1
