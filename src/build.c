@@ -182,7 +182,10 @@ static KgStatus add_end(DocCtx *d, const KgMentionRef *m) {
     if (!alias)
       return KG_ERR_NOMEM;
   }
-  KgStatus st = kg_fact_store_add_entity(d->store, m->key, m->label, m->type,
+  /* an open-class entity is known only by its normalised (case-folded)
+   * text: its label is the surface form as written */
+  const char *label = m->minted && alias && *alias ? alias : m->label;
+  KgStatus st = kg_fact_store_add_entity(d->store, m->key, label, m->type,
                                          alias && *alias ? alias : NULL);
   kg_free(alias);
   return st;

@@ -1,0 +1,165 @@
+/*
+ * rule.h — the compiled rule set shared by rule_parser.c (which builds it),
+ * mentions.c and matcher.c (which read it).  Internal to the rule engine.
+ *
+ * Everything here is written once while loading and only read afterwards,
+ * so one rule set may serve several threads.  Match data, JIT stacks and
+ * match contexts live with the caller (per document), never here.
+ */
+#ifndef KG_RULE_H
+#define KG_RULE_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "gazetteer.h"
+#include "normalizer.h"
+#include "ontology.h"
+#include "rule_parser.h"
+#include "util.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A mention in a sentence image is one private-use code point:
+ * KG_MENTION_BASE + type * 4096 + (mention index % 4096).  32 types fill
+ * planes 15 and 16 exactly. */
+#define KG_MENTION_BASE 0xF0000u
+#define KG_MENTION_SPAN 4096u
+
+/* PCRE2 limits for one match call: a rule that runs past them on a
+ * sentence is abandoned there. */
+#define KG_MATCH_LIMIT 1000000u
+#define KG_DEPTH_LIMIT 5000u
+#define KG_HEAP_LIMIT_KIB 20000u
+
+typedef KG_VEC(char *) KgStrVec;
+
+/** Normalised alternatives of one literal element (callouts check a
+ * mention's surface against them). */
+typedef KgStrVec KgLiteral;
+
+typedef enum { KG_SLOT_ENTITY, KG_SLOT_LITERAL } KgSlotKind;
+
+typedef struct {
+  char *name; /* NULL for an anonymous slot */
+  KgSlotKind kind;
+  uint32_t types;   /* entity slots: accepted type bits */
+  bool enumeration; /* {x:T+} */
+  bool optional;
+  int group; /* PCRE2 capture group number, or -1 */
+  unsigned col, line;
+} KgSlot;
+
+typedef enum {
+  KG_SCOPE_SENTENCE,
+  KG_SCOPE_BETWEEN,
+  KG_SCOPE_BEFORE,
+  KG_SCOPE_AFTER
+} KgScope;
+
+typedef struct {
+  bool negated; /* unless */
+  KgScope scope;
+  int slot_a, slot_b; /* slot indexes for the scopes */
+  unsigned width;     /* before / after: code points */
+  pcre2_code *code;   /* alternatives over the normalised text */
+  char *text;         /* source text, for explain */
+} KgGuard;
+
+typedef enum { KG_ARG_SLOT, KG_ARG_ENTITY } KgArgKind;
+
+typedef struct {
+  KgArgKind kind;
+  int index; /* slot index or gazetteer entity id */
+} KgArg;
+
+typedef enum {
+  KG_QUAL_NONE,
+  KG_QUAL_CONST,
+  KG_QUAL_SLOT,
+  KG_QUAL_VOCAB
+} KgQualKind;
+
+typedef struct {
+  bool tag;      /* emit tag(...) */
+  int predicate; /* ontology index (not for tags) */
+  KgArg subject, object;
+  KgQualKind qual;
+  char *constant; /* KG_QUAL_CONST */
+  int slot;       /* KG_QUAL_SLOT / KG_QUAL_VOCAB */
+  int vocab;      /* KG_QUAL_VOCAB */
+} KgEmit;
+
+typedef struct {
+  char *id;
+  int priority;
+  size_t index; /* definition order */
+  const char *file;
+  unsigned line;
+  char *source; /* the whole PCRE2 pattern */
+  pcre2_code *code;
+  KgStrVec frags; /* one PCRE2 fragment per pattern element (explain) */
+  KgStrVec descs; /* the source text of each element (explain) */
+  KG_VEC(KgSlot) slots;
+  KG_VEC(KgLiteral) lits;
+  KG_VEC(KgGuard) guards;
+  KG_VEC(KgEmit) emits;
+  KG_VEC(uint32_t) need; /* prefilter: each mask needs a type present */
+} KgRule;
+
+typedef struct {
+  char *name;
+  KgStrVec keys;   /* normalised surface forms */
+  KgStrVec values; /* parallel: the value each maps to */
+} KgVocab;
+
+typedef struct {
+  char *name;
+  KgStrVec alts; /* normalised */
+} KgSet;
+
+typedef struct {
+  int type;
+  pcre2_code *code; /* the words, over the normalised sentence */
+} KgRef;
+
+typedef struct {
+  char *id;
+  int type;
+  pcre2_code *code; /* over the normalised sentence; group "name" or 0 */
+  int name_group;
+} KgEntityRule;
+
+typedef struct {
+  int predicate;
+  bool from_subject;
+} KgQualify;
+
+struct KgRuleSet {
+  const KgOntology *onto;
+  const KgGazetteer *gaz;
+  const KgNormalizer *norm;
+  KgStrVec files; /* display paths, owned; rules point into them */
+  KG_VEC(KgRule) rules;
+  KG_VEC(KgVocab) vocabs;
+  KG_VEC(KgSet) sets;
+  KG_VEC(KgRef) refs;
+  KG_VEC(KgEntityRule) entities;
+  KG_VEC(KgQualify) qualifies;
+};
+
+/** PCRE2 options every rule-engine pattern is compiled with. */
+#define KG_PCRE2_OPTIONS                                                       \
+  (PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_DOTALL |                     \
+   PCRE2_NEVER_BACKSLASH_C)
+
+/** Free the strings of v and v itself (not the struct holding it). */
+void kg_strvec_free(KgStrVec *v);
+/** Free what a rule owns (not the rule struct). */
+void kg_rule_free(KgRule *r);
+
+/** The name of type index t (for messages and facts). */
+const char *kg_rule_type_name(const KgRuleSet *rs, int t);
+
+#endif

@@ -1,0 +1,327 @@
+/* Unit tests for matcher.c and mentions.c: PCRE2 limits on a pathological
+ * rule, sharing one rule set between threads, the fields of a fact, the
+ * explain report and the lint warnings. */
+#include "gazetteer.h"
+#include "matcher.h"
+#include "normalizer.h"
+#include "ontology.h"
+#include "rule_parser.h"
+#include "segmenter.h"
+#include "util.h"
+
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RULES_DIR "tests/rules/"
+
+static KgNormalizer *norm;
+static KgOntology *onto;
+static KgGazetteer *gaz;
+
+static void setup(void) {
+  KgError err;
+  cr_assert_eq(kg_normalizer_new(&norm, &err), KG_SUCCESS);
+  cr_assert_eq(kg_ontology_load(RULES_DIR "ontology.ttl", &onto, &err),
+               KG_SUCCESS, "%s", err.message);
+  cr_assert_eq(kg_gazetteer_new(norm, &gaz), KG_SUCCESS);
+  cr_assert_eq(
+      kg_gazetteer_load(gaz, onto, RULES_DIR "entities.ttl", NULL, NULL, &err),
+      KG_SUCCESS);
+  cr_assert_eq(kg_gazetteer_compile(gaz), KG_SUCCESS);
+}
+
+static void teardown(void) {
+  kg_gazetteer_free(gaz);
+  kg_ontology_free(onto);
+  kg_normalizer_free(norm);
+}
+
+TestSuite(matcher, .init = setup, .fini = teardown);
+
+static KgRuleSet *rules_from(const char *text, const KgGazetteer *g) {
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/kg_test_matcher_%d.rules", (int)getpid());
+  FILE *f = fopen(path, "wb");
+  cr_assert_not_null(f);
+  fputs(text, f);
+  fclose(f);
+  KgRuleSet *rs = NULL;
+  KgError err;
+  cr_assert_eq(kg_ruleset_load_file(path, onto, g, norm, NULL, NULL, &rs, &err),
+               KG_SUCCESS, "%s:%u:%u: %s", err.file, err.line, err.col,
+               err.message);
+  remove(path);
+  return rs;
+}
+
+typedef struct {
+  KgBuf facts;
+  KgBuf warnings;
+  size_t n;
+} Sink;
+
+static KgStatus on_fact(void *ctx, const KgMatchFact *f) {
+  Sink *s = ctx;
+  s->n++;
+  kg_buf_printf(&s->facts, "%s %s %s %s|", f->subject.key, f->predicate,
+                f->object.key, f->qualifier ? f->qualifier : "-");
+  return KG_SUCCESS;
+}
+
+static void on_msg(void *ctx, const KgError *e) {
+  Sink *s = ctx;
+  kg_buf_printf(&s->warnings, "%s: %s\n", e->file, e->message);
+}
+
+static void match_text(const KgRuleSet *rs, const char *text, Sink *s,
+                       KgMatchStats *ms) {
+  KgNormText nt = {0};
+  KgSpanVec sents = {0};
+  cr_assert_eq(kg_normalize(norm, text, strlen(text), &nt), KG_SUCCESS);
+  cr_assert_eq(kg_segment(nt.text, nt.len, &sents), KG_SUCCESS);
+  cr_assert_eq(
+      kg_match_document(rs, &nt, &sents, "doc-1", on_fact, s, on_msg, s, ms),
+      KG_SUCCESS);
+  kg_vec_free(&sents);
+  kg_norm_text_free(&nt);
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+Test(matcher, pathological_rule_is_abandoned_quickly) {
+  KgRuleSet *rs = rules_from(
+      "rule bad.nested =\n  {o:Organization} /(a+)+b/ {m:Model}\n"
+      "  emit releases(o, m)\n"
+      "rule bad.plain =\n  /(?:a|aa)+\\d/\n  emit releases(Baidu, Qwen)\n"
+      "rule good =\n  {o:Organization} 发布 {m:Model}\n"
+      "  emit releases(o, m)\n",
+      gaz);
+  size_t n = 200000;
+  KgBuf text = {0};
+  kg_buf_puts(&text, "百度发布文心一言。百度 ");
+  for (size_t i = 0; i < n; i++)
+    kg_buf_putc(&text, 'a');
+  kg_buf_puts(&text, " 文心一言。");
+  cr_assert_not(text.failed);
+  Sink s = {0};
+  KgMatchStats ms = {0};
+  double t0 = now();
+  match_text(rs, text.data, &s, &ms);
+  double dt = now() - t0;
+  cr_expect_lt(dt, 2.0, "took %.2f s", dt);
+  cr_expect_geq(ms.abandoned, 1);
+  cr_expect_str_eq(s.facts.data, "Baidu releases ERNIE_Bot -|");
+  cr_expect(strstr(s.warnings.data,
+                   "doc-1: rule 'bad.plain' abandoned on sentence 2: PCRE2 "
+                   "limit reached"),
+            "%s", s.warnings.data);
+  kg_buf_free(&text);
+  kg_buf_free(&s.facts);
+  kg_buf_free(&s.warnings);
+  kg_ruleset_free(rs);
+}
+
+typedef struct {
+  const KgRuleSet *rs;
+  char *result;
+} Job;
+
+static const char THREAD_TEXT[] =
+    "阿里巴巴发布了通义千问、ChatGLM和Mixtral。Meta released Llama 2. "
+    "百度发布文心一言。";
+
+static void *thread_main(void *arg) {
+  Job *j = arg;
+  KgBuf all = {0};
+  for (int k = 0; k < 20; k++) {
+    Sink s = {0};
+    KgNormText nt = {0};
+    KgSpanVec sents = {0};
+    kg_normalize(norm, THREAD_TEXT, strlen(THREAD_TEXT), &nt);
+    kg_segment(nt.text, nt.len, &sents);
+    kg_match_document(j->rs, &nt, &sents, "t", on_fact, &s, NULL, NULL, NULL);
+    kg_buf_puts(&all, s.facts.data ? s.facts.data : "");
+    kg_buf_free(&s.facts);
+    kg_vec_free(&sents);
+    kg_norm_text_free(&nt);
+  }
+  j->result = kg_buf_take(&all, NULL);
+  return NULL;
+}
+
+Test(matcher, rule_set_is_shared_by_threads) {
+  KgRuleSet *rs =
+      rules_from("rule r =\n  {o:Organization} (发布|released) 了? {m:Model+}\n"
+                 "  emit releases(o, m)\n",
+                 gaz);
+  Job jobs[4];
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++) {
+    jobs[i] = (Job){rs, NULL};
+    pthread_create(&th[i], NULL, thread_main, &jobs[i]);
+  }
+  for (int i = 0; i < 4; i++)
+    pthread_join(th[i], NULL);
+  cr_assert(strstr(jobs[0].result, "Alibaba releases Mixtral -|Meta "
+                                   "releases Llama_2 -|Baidu releases "
+                                   "ERNIE_Bot -|"));
+  for (int i = 1; i < 4; i++)
+    cr_expect_str_eq(jobs[i].result, jobs[0].result);
+  for (int i = 0; i < 4; i++)
+    kg_free(jobs[i].result);
+  kg_ruleset_free(rs);
+}
+
+static KgStatus keep_first(void *ctx, const KgMatchFact *f) {
+  KgMatchFact *out = ctx;
+  if (!out->rule) {
+    *out = *f;
+    out->subject.key = strdup(f->subject.key);
+    out->object.key = strdup(f->object.key);
+    out->subject.label = strdup(f->subject.label);
+  }
+  return KG_SUCCESS;
+}
+
+Test(matcher, fact_fields_and_references) {
+  KgRuleSet *rs = rules_from(
+      "ref Organization = 该公司\n"
+      "entity m Model = /(?<name>nova-\\d+)/\n"
+      "rule r =\n  {o:Organization} 发布 {m:Model}\n  emit releases(o, m)\n",
+      gaz);
+  const char *text = "百度很忙。该公司发布Nova-7。";
+  KgNormText nt = {0};
+  KgSpanVec sents = {0};
+  kg_normalize(norm, text, strlen(text), &nt);
+  kg_segment(nt.text, nt.len, &sents);
+  KgMatchFact f = {0};
+  KgMatchStats ms = {0};
+  cr_assert_eq(
+      kg_match_document(rs, &nt, &sents, "d", keep_first, &f, NULL, NULL, &ms),
+      KG_SUCCESS);
+  cr_expect_eq(ms.mentions, 3);
+  cr_assert_not_null(f.rule);
+  cr_expect_str_eq(f.rule, "r");
+  cr_expect_eq(f.sentence, 1);
+  cr_expect_str_eq(f.subject.key, "Baidu");
+  cr_expect_eq(f.subject.reference, 1);
+  cr_expect_str_eq(f.subject.type, "Organization");
+  cr_expect_str_eq(f.object.key, "nova-7");
+  cr_expect_eq(f.object.minted, 1);
+  cr_expect_str_eq(f.predicate, "releases");
+  /* the match spans 该公司发布nova-7 */
+  cr_expect_eq(f.begin, sents.items[1].begin);
+  cr_expect_eq(f.end, sents.items[1].end - strlen("。"));
+  cr_expect_eq(f.subject.begin, sents.items[1].begin);
+  cr_expect_eq(f.subject.end, sents.items[1].begin + strlen("该公司"));
+  free((char *)f.subject.key);
+  free((char *)f.object.key);
+  free((char *)f.subject.label);
+  kg_vec_free(&sents);
+  kg_norm_text_free(&nt);
+  kg_ruleset_free(rs);
+}
+
+Test(matcher, explain_says_why) {
+  KgRuleSet *rs = rules_from(
+      "rule ok =\n  {o:Organization} 发布 {m:Model}\n  emit releases(o, m)\n"
+      "rule guarded =\n  {o:Organization} <0-4> {m:Model}\n  unless 发布\n"
+      "  emit releases(o, m)\n"
+      "rule almost =\n  {o:Organization} 发布 了 {m:Model}\n"
+      "  emit releases(o, m)\n"
+      "rule person =\n  {p:Person} 支持 {s:Stance}\n"
+      "  emit advocates(p, s)\n",
+      gaz);
+  const char *text = "百度发布文心一言。";
+  KgNormText nt = {0};
+  KgSpanVec sents = {0};
+  kg_normalize(norm, text, strlen(text), &nt);
+  kg_segment(nt.text, nt.len, &sents);
+  char *report = NULL;
+  cr_assert_eq(kg_explain(rs, &nt, &sents, &report), KG_SUCCESS);
+  cr_expect_str_eq(report, "sentence 1: 百度发布文心一言。\n"
+                           "  mention \"百度\" Organization Baidu\n"
+                           "  mention \"文心一言\" Model ERNIE_Bot\n"
+                           "  rule ok: matched\n"
+                           "    emits releases(Baidu, ERNIE_Bot)\n"
+                           "  rule guarded: matched but blocked by guard "
+                           "'unless 发布'\n"
+                           "  rule almost: no match: 2 of 4 elements matched, "
+                           "stopped at '了'\n");
+  kg_free(report);
+  kg_vec_free(&sents);
+  kg_norm_text_free(&nt);
+  kg_ruleset_free(rs);
+}
+
+Test(matcher, lint_warnings) {
+  KgGazetteer *small = NULL;
+  uint32_t id;
+  cr_assert_eq(kg_gazetteer_new(norm, &small), KG_SUCCESS);
+  int org = kg_ontology_type(onto, "Organization");
+  int model = kg_ontology_type(onto, "Model");
+  kg_gazetteer_add_entity(small, "Baidu", "Baidu", org, &id);
+  kg_gazetteer_add_alias(small, id, "百度");
+  kg_gazetteer_add_entity(small, "Qwen", "Qwen", model, &id);
+  kg_gazetteer_compile(small);
+  KgRuleSet *rs = rules_from(
+      "rule a =\n  {p:Person} 加入 {o:Organization}\n  emit worksFor(p, o)\n"
+      "rule b =\n  {p:Person} 加入 {o:Organization}\n  emit founderOf(p, o)\n",
+      small);
+  Sink s = {0};
+  size_t n = kg_ruleset_lint(rs, on_msg, &s);
+  cr_expect_eq(n, 4, "%s", s.warnings.data);
+  cr_expect(strstr(s.warnings.data,
+                   "rule 'a' can never match: no gazetteer entity and no "
+                   "entity rule gives a mention of type Person for slot 'p'"),
+            "%s", s.warnings.data);
+  cr_expect(strstr(s.warnings.data, "rule 'b' has the same pattern as rule "
+                                    "'a'"));
+  cr_expect(strstr(s.warnings.data,
+                   ": gazetteer entities of type Model are used by no rule"));
+  kg_buf_free(&s.warnings);
+  kg_ruleset_free(rs);
+  kg_gazetteer_free(small);
+}
+
+Test(matcher, many_rules_cost_little_more) {
+  /* 1,000 rules that need a Person (absent) next to 10 that run. */
+  KgBuf few = {0}, many = {0};
+  for (int i = 0; i < 1010; i++) {
+    KgBuf *b = i < 10 ? &few : &many;
+    const char *need = i < 10 ? "{o:Organization} 发布" : "{p:Person} 加入";
+    kg_buf_printf(&many, "rule r%d =\n  %s {m:Model}\n  emit %s\n", i, need,
+                  i < 10 ? "releases(o, m)" : "worksFor(p, Baidu)");
+    if (b == &few)
+      kg_buf_printf(&few, "rule r%d =\n  %s {m:Model}\n  emit %s\n", i, need,
+                    "releases(o, m)");
+  }
+  KgRuleSet *a = rules_from(few.data, gaz), *b = rules_from(many.data, gaz);
+  KgBuf text = {0};
+  for (int i = 0; i < 300; i++)
+    kg_buf_puts(&text, "百度昨天发布文心一言，阿里巴巴发布通义千问。");
+  double t[2];
+  for (int k = 0; k < 2; k++) {
+    Sink s = {0};
+    double t0 = now();
+    match_text(k ? b : a, text.data, &s, NULL);
+    t[k] = now() - t0;
+    cr_expect_eq(s.n, 300, "%zu facts", s.n);
+    kg_buf_free(&s.facts);
+  }
+  cr_expect_lt(t[1], 2 * t[0] + 0.05, "10 rules %.3f s, 1010 rules %.3f s",
+               t[0], t[1]);
+  kg_buf_free(&few);
+  kg_buf_free(&many);
+  kg_buf_free(&text);
+  kg_ruleset_free(a);
+  kg_ruleset_free(b);
+}
