@@ -227,7 +227,7 @@ KgStatus kg_fact_store_add_document(KgFactStore *fs, const KgDocView *doc) {
   v.format = intern(fs, doc->format, &oom);
   if (oom || !v.key ||
       !index_reserve(fs, &fs->document_index, fs->documents.len, doc_hash_at))
-    return oom ? KG_ERR_NOMEM : KG_ERR_BAD_ARG;
+    return oom || v.key ? KG_ERR_NOMEM : KG_ERR_BAD_ARG;
   size_t at =
       index_probe(fs, &fs->document_index, str_hash(v.key), doc_eq, v.key);
   if (fs->document_index.slots[at]) {

@@ -49,8 +49,7 @@ int kg_ontology_predicate(const KgOntology *onto, const char *name);
 size_t kg_ontology_n_types(const KgOntology *onto);
 size_t kg_ontology_n_predicates(const KgOntology *onto);
 const KgVocabTerm *kg_ontology_type_at(const KgOntology *onto, size_t i);
-const KgVocabTerm *kg_ontology_predicate_at(const KgOntology *onto,
-                                            size_t i);
+const KgVocabTerm *kg_ontology_predicate_at(const KgOntology *onto, size_t i);
 /** The ontology file's own bytes, to be written beside every build. */
 const char *kg_ontology_source(const KgOntology *onto, size_t *len);
 

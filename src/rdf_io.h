@@ -18,7 +18,8 @@ typedef enum { KG_TERM_IRI, KG_TERM_BLANK, KG_TERM_LITERAL } KgTermKind;
 typedef struct {
   KgTermKind kind;
   const char *value;    /* IRI, blank node label, or lexical form (UTF-8) */
-  const char *lang;     /* literal language tag or NULL */
+  const char *lang;     /* literal language tag or NULL; parsed tags come in
+                           canonical case (zh-Hant, en-US) in every syntax */
   const char *datatype; /* literal datatype IRI or NULL */
 } KgTerm;
 
@@ -45,9 +46,9 @@ KgStatus kg_rdf_parse_bytes(const char *data, size_t len, const char *name,
 
 typedef struct KgRdfWriter KgRdfWriter;
 
-/** A serializer writing to memory.  syntax as above. */
-KgStatus kg_rdf_writer_new(const char *syntax, KgRdfWriter **out,
-                           KgError *err);
+/** A serializer writing to memory (syntax as above; the writer owns its
+ * own raptor world, so writers in different threads do not meet). */
+KgStatus kg_rdf_writer_new(const char *syntax, KgRdfWriter **out, KgError *err);
 /** Declare a namespace prefix (before the first triple). */
 KgStatus kg_rdf_writer_prefix(KgRdfWriter *w, const char *prefix,
                               const char *iri);
