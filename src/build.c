@@ -209,19 +209,31 @@ static KgStatus sentence_text(DocCtx *d, size_t i, const char **text,
   return KG_SUCCESS;
 }
 
+static bool is_symmetric(const KgOntology *onto, const char *predicate) {
+  int p = kg_ontology_predicate(onto, predicate);
+  return p >= 0 && kg_ontology_predicate_at(onto, (size_t)p)->symmetric;
+}
+
 static KgStatus on_match_fact(void *ctx, const KgMatchFact *f) {
   DocCtx *d = ctx;
   KgEvidence ev = {.doc = d->key, .sentence = f->sentence, .rule = f->rule};
   KgStatus st = sentence_text(d, f->sentence, &ev.text, &ev.lang);
   if (st)
     return st;
-  const KgSpan *s = &d->sentences->items[f->sentence];
-  kg_norm_span(d->nt, s->begin, s->end, &ev.sent_begin, &ev.sent_end);
+  const KgSpan *sent = &d->sentences->items[f->sentence];
+  kg_norm_span(d->nt, sent->begin, sent->end, &ev.sent_begin, &ev.sent_end);
   kg_norm_span(d->nt, f->begin, f->end, &ev.begin, &ev.end);
   if ((st = add_end(d, &f->subject)) || (st = add_end(d, &f->object)))
     return st;
-  return kg_fact_store_add_fact(d->store, f->subject.key, f->predicate,
-                                f->object.key, f->qualifier, &ev);
+  const char *s = f->subject.key, *o = f->object.key;
+  if (is_symmetric(d->rules->onto, f->predicate) && strcmp(s, o) > 0) {
+    /* one fact whichever way round it was said */
+    const char *t = s;
+    s = o;
+    o = t;
+  }
+  return kg_fact_store_add_fact(d->store, s, f->predicate, o, f->qualifier,
+                                &ev);
 }
 
 /* Normalise, segment and match one decoded document into store. */
