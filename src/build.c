@@ -609,7 +609,8 @@ static KgStatus write_outputs(const KgFactStore *graph, const KgRules *rules,
     size_t len;
     const char *src = kg_ontology_source(rules->onto, &len);
     char *path = path_join(dir, "ontology.ttl");
-    st = path ? kg_write_file_atomic(path, src, len, err) : KG_ERR_NOMEM;
+    st = path ? kg_write_file_atomic(path, src, len, err)
+              : kg_error_set(err, KG_ERR_NOMEM, dir, 0, 0, "out of memory");
     kg_free(path);
   }
   return st;

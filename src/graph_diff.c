@@ -546,17 +546,22 @@ static void fact_words(const KgFactStore *fs, const KgFactView *f, char *buf,
            f->qualifier ? f->qualifier : "", f->qualifier ? "]" : "");
 }
 
+/* A graph from elsewhere may have evidence that names no document. */
+static const char *doc_of(const KgEvidence *ev) {
+  return ev->doc ? ev->doc : "(no document)";
+}
+
 /* "(a.txt:3, b.txt:1)": where a fact is stated; sentences 1-based. */
 static void where(const KgFactView *f, char *buf, size_t size) {
   size_t n = 0;
   buf[0] = '\0';
   for (size_t e = 0; e < f->n_evidence && n + 1 < size; e++) {
     const KgEvidence *ev = &f->evidence[e];
-    if (e && !strcmp(ev->doc, f->evidence[e - 1].doc) &&
+    if (e && !cmp_s(ev->doc, f->evidence[e - 1].doc) &&
         ev->sentence == f->evidence[e - 1].sentence)
       continue;
-    int w = snprintf(buf + n, size - n, "%s%s:%zu", n ? ", " : " (", ev->doc,
-                     ev->sentence + 1);
+    int w = snprintf(buf + n, size - n, "%s%s:%zu", n ? ", " : " (",
+                     doc_of(ev), ev->sentence + 1);
     if (w < 0)
       break;
     n += (size_t)w;
@@ -566,7 +571,7 @@ static void where(const KgFactView *f, char *buf, size_t size) {
 }
 
 static int cmp_ev(const KgEvidence *x, const KgEvidence *y) {
-  int c = strcmp(x->doc, y->doc);
+  int c = cmp_s(x->doc, y->doc);
   if (!c)
     c = (x->sentence > y->sentence) - (x->sentence < y->sentence);
   if (!c)
@@ -597,7 +602,7 @@ static void diff_evidence(Report *r, const KgFactStore *fs,
     else
       r->stats->evidence_added++, j++;
     emit(r, G_EVIDENCE, c < 0 ? '-' : '+', "%s (%s:%zu) \"%s\"", words,
-         e->doc, e->sentence + 1, e->text ? e->text : "");
+         doc_of(e), e->sentence + 1, e->text ? e->text : "");
   }
 }
 

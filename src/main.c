@@ -8,6 +8,7 @@
 #include "graph_diff.h"
 #include "kg.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -737,6 +738,16 @@ static const struct {
                 {"render", cmd_render},
                 {"diff", cmd_diff}};
 
+/* Output that did not reach standard output (a full disk, a closed pipe)
+ * is a failure, said once. */
+static int finish_stdout(int rc, bool diff) {
+  if (fflush(stdout) == 0 && !ferror(stdout))
+    return rc;
+  fprintf(stderr, "kg: cannot write to standard output: %s\n",
+          strerror(errno));
+  return diff ? DIFF_TROUBLE : EXIT_FAILURE;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2)
     return usage_error(NULL, "%s", "missing command");
@@ -752,7 +763,8 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
     if (!strcmp(cmd, commands[i].name)) {
       opterr = 0; /* unknown options get our one-line message */
-      return commands[i].run(argc - 1, argv + 1);
+      int rc = commands[i].run(argc - 1, argv + 1);
+      return finish_stdout(rc, !strcmp(cmd, "diff"));
     }
   return usage_error(NULL, "unknown command '%s'", cmd);
 }

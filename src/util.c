@@ -463,48 +463,71 @@ KgStatus kg_read_file(const char *path, size_t max, char **data, size_t *len,
                : kg_error_set(err, KG_ERR_NOMEM, path, 0, 0, "out of memory");
 }
 
-KgStatus kg_write_file_atomic(const char *path, const void *data, size_t len,
-                              KgError *err) {
-  char *tmp = kg_strfmt("%s.tmp.XXXXXX", path);
-  if (!tmp)
-    return kg_error_set(err, KG_ERR_NOMEM, path, 0, 0, "out of memory");
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    KgStatus st = kg_error_set(err, KG_ERR_IO, path, 0, 0,
-                               "cannot create temporary file: %s",
-                               strerror(errno));
-    kg_free(tmp);
-    return st;
-  }
-  const char *p = data;
-  size_t left = len;
-  int saved = 0;
+/* Write all of data to fd; 0 or an errno value. */
+static int write_all(int fd, const char *p, size_t left) {
   while (left > 0) {
     ssize_t w = write(fd, p, left);
     if (w < 0) {
       if (errno == EINTR)
         continue;
-      saved = errno;
-      break;
+      return errno;
     }
     p += w;
     left -= (size_t)w;
   }
-  if (!saved && fsync(fd) != 0 && errno != EINVAL)
-    saved = errno;
-  if (close(fd) != 0 && !saved)
-    saved = errno;
-  /* mkstemp makes 0600; outputs are ordinary files */
-  if (!saved && chmod(tmp, 0644) != 0)
-    saved = errno;
-  if (!saved && rename(tmp, path) != 0)
-    saved = errno;
-  if (saved) {
-    unlink(tmp);
-    kg_free(tmp);
-    return kg_error_set(err, KG_ERR_IO, path, 0, 0, "cannot write: %s",
-                        strerror(saved));
+  return 0;
+}
+
+/* A device, fifo or socket at path is written in place: renaming over it
+ * would replace /dev/null with a file.  Returns -1 when path is not one. */
+static int write_special(const char *path, const void *data, size_t len) {
+  struct stat st;
+  if (stat(path, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+    return -1;
+  int fd = open(path, O_WRONLY);
+  if (fd < 0)
+    return errno;
+  int e = write_all(fd, data, len);
+  if (close(fd) != 0 && !e)
+    e = errno;
+  return e;
+}
+
+KgStatus kg_write_file_atomic(const char *path, const void *data, size_t len,
+                              KgError *err) {
+  int special = write_special(path, data, len);
+  if (special >= 0)
+    return special ? kg_error_set(err, KG_ERR_IO, path, 0, 0,
+                                  "cannot write: %s", strerror(special))
+                   : KG_SUCCESS;
+  /* A symbolic link keeps pointing where it did: replace its target. */
+  char *target = realpath(path, NULL);
+  const char *dest = target ? target : path;
+  char *tmp = kg_strfmt("%s.tmp.XXXXXX", dest);
+  if (!tmp) {
+    free(target);
+    return kg_error_set(err, KG_ERR_NOMEM, path, 0, 0, "out of memory");
+  }
+  int fd = mkstemp(tmp);
+  int saved = fd < 0 ? errno : 0;
+  if (fd >= 0) {
+    saved = write_all(fd, data, len);
+    if (!saved && fsync(fd) != 0 && errno != EINVAL)
+      saved = errno;
+    if (close(fd) != 0 && !saved)
+      saved = errno;
+    /* mkstemp makes 0600; outputs are ordinary files */
+    if (!saved && chmod(tmp, 0644) != 0)
+      saved = errno;
+    if (!saved && rename(tmp, dest) != 0)
+      saved = errno;
+    if (saved)
+      unlink(tmp);
   }
   kg_free(tmp);
+  free(target);
+  if (saved)
+    return kg_error_set(err, KG_ERR_IO, path, 0, 0, "cannot write: %s",
+                        strerror(saved));
   return KG_SUCCESS;
 }

@@ -97,7 +97,7 @@ check_case() {
       why+=" output holds '$s';"
     fi
   done
-  if [ -d "$w/out" ] && ls -A "$w/out" | grep -q 'tmp'; then
+  if [ -d "$w/out" ] && ls -A "$w/out" | grep tmp >/dev/null; then
     why+=" temporary file left: $(ls "$w/out" | grep tmp | head -n 1);"
   fi
   if [ "$no_output" = 1 ] && [ -e "$w/out/graph.ttl" ]; then

@@ -82,7 +82,7 @@ mkdir -p "$TMP/small"
 if mount -t tmpfs -o size=12k tmpfs "$TMP/small" 2>/dev/null; then
   expect build_disk_full 1 "No space left" \
     "$KG" build -q -r "$RULES" -o "$TMP/small/out" "$DOCS"
-  if ls -A "$TMP/small/out" 2>/dev/null | grep -q tmp; then
+  if ls -A "$TMP/small/out" 2>/dev/null | grep tmp >/dev/null; then
     check disk_full_no_tmp "temporary file left: $(ls "$TMP/small/out")"
   else
     check disk_full_no_tmp ok

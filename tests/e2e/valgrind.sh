@@ -10,8 +10,8 @@ cd "$ROOT"
 command -v valgrind >/dev/null || skip "valgrind not installed"
 
 bin=$KG
-if nm -D "$KG" 2>/dev/null | grep -q __asan_init ||
-  nm "$KG" 2>/dev/null | grep -q __asan_init; then
+# (grep without -q: under pipefail an early exit would fail the pipeline)
+if { nm -D "$KG"; nm "$KG"; } 2>/dev/null | grep __asan_init >/dev/null; then
   B=${KG_BUILD_DIR:-$TMP}/valgrind-build
   if cmake -S "$ROOT" -B "$B" -DCMAKE_BUILD_TYPE=Debug -DKG_SANITIZE=OFF \
     -DKG_TESTS=OFF >"$TMP/cmake.log" 2>&1 &&
