@@ -347,6 +347,16 @@ static const char *detect(const char *s, size_t n) {
 }
 
 /* Pick the charset of bytes without BOM or UTF-16 pattern. */
+static void warn_guess(const char *name, const char *s, size_t n,
+                       const char *found, KgMessageFunc on_msg, void *ctx) {
+  size_t first = 0;
+  kg_utf8_valid(s, n, &first);
+  kg_warn(on_msg, ctx, name, 0, 0,
+          "not UTF-8 (first invalid byte at offset %zu) and no charset "
+          "declared: read as %s, a guess",
+          first, found);
+}
+
 static const char *choose(const char *name, const char *s, size_t n,
                           const char *declared, KgMessageFunc on_msg,
                           void *ctx) {
@@ -381,6 +391,10 @@ static const char *choose(const char *name, const char *s, size_t n,
   if (decl_utf8)
     kg_warn(on_msg, ctx, name, 0, 0, "declared %s but bytes are %s", declared,
             found);
+  else if (!strncmp(found, "ISO-8859", 8) || !strncmp(found, "windows-125", 11))
+    /* A single-byte guess from a few stray bytes is weak evidence: say
+     * where the text stopped being UTF-8 so the user can judge. */
+    warn_guess(name, s, n, found, on_msg, ctx);
   return found;
 }
 
