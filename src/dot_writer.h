@@ -13,7 +13,8 @@
 
 typedef struct {
   const char *layout;     /* "dot", "sfdp", ...; NULL: automatic */
-  const char *focus;      /* entity key or label; NULL: whole graph */
+  const char *focus;      /* entity key, label or alias (ASCII case
+                             ignored); NULL: whole graph */
   unsigned depth;         /* with focus: hops kept (default 1) */
   const char *predicates; /* comma list to keep; NULL: all */
   const char *types;      /* comma list of entity types to keep; NULL: all */
@@ -21,8 +22,12 @@ typedef struct {
 } KgDotOptions;
 
 /**
- * Render fs as format "dot" (laid out? no: plain DOT source), "svg" or
- * "png".  *data: caller frees with kg_free.
+ * Render fs as format "dot" (the DOT source, not laid out), "svg" or
+ * "png".  opts may be NULL (everything, automatic layout).  Only facts
+ * whose two entities are in fs are drawn; entities without a drawn fact
+ * are left out, except the focus.  A focus that matches no entity gives
+ * KG_ERR_BAD_ARG.  Safe to call from several threads (Graphviz work is
+ * serialised inside).  *data: caller frees with kg_free.
  */
 KgStatus kg_dot_render(const KgFactStore *fs, const KgDotOptions *opts,
                        const char *format, char **data, size_t *len,
