@@ -417,6 +417,9 @@ typedef struct {
       *n_class, *n_id;
   Agsym_t *e_label, *e_color, *e_fontcolor, *e_penwidth, *e_tooltip, *e_class,
       *e_id, *e_style;
+  Agsym_t *n_color, *n_penwidth;
+  const KgFactStore *diff_old, *diff_new; /* a diff picture, or NULL */
+  bool change_seen[3];                   /* Change values drawn */
   KgBuf tmp;
 } Builder;
 
@@ -426,6 +429,59 @@ static void set_tmp(Builder *bd, void *obj, Agsym_t *sym) {
   bd->tmp.len = 0;
   if (bd->tmp.data)
     bd->tmp.data[0] = '\0';
+}
+
+/* ----------------------------------------------------------- diff colours */
+
+/* In a diff picture every element is in both graphs, only in the new one,
+ * or only in the old one. */
+typedef enum { SAME, ADDED, REMOVED } Change;
+
+static const struct {
+  const char *name, *line, *fill, *font, *style;
+} CHANGES[] = {
+    [SAME] = {"unchanged", "#9e9e9e", "#f2f2f2", "#616161", "filled"},
+    [ADDED] = {"added", "#1a7f37", "#d7f5dd", "#0b4f20", "filled,bold"},
+    [REMOVED] = {"removed", "#cf222e", "#fde2e1", "#82071e", "filled,dashed"},
+};
+
+static Change change_of(bool in_old, bool in_new) {
+  return in_old && in_new ? SAME : in_new ? ADDED : REMOVED;
+}
+
+static Change entity_change(const Builder *bd, const char *key) {
+  return change_of(kg_fact_store_find_entity(bd->diff_old, key) >= 0,
+                   kg_fact_store_find_entity(bd->diff_new, key) >= 0);
+}
+
+static Change fact_change(const Builder *bd, const KgFactView *f) {
+  return change_of(kg_fact_store_find_fact(bd->diff_old, f->subject,
+                                           f->predicate, f->object,
+                                           f->qualifier) >= 0,
+                   kg_fact_store_find_fact(bd->diff_new, f->subject,
+                                           f->predicate, f->object,
+                                           f->qualifier) >= 0);
+}
+
+/* Recolour node n for a diff picture; its shape still tells its type. */
+static void diff_node(Builder *bd, Agnode_t *n, Change c, const char *type) {
+  agxset(n, bd->n_style, (char *)CHANGES[c].style);
+  agxset(n, bd->n_fill, (char *)CHANGES[c].fill);
+  agxset(n, bd->n_color, (char *)CHANGES[c].line);
+  agxset(n, bd->n_fontcolor, (char *)CHANGES[c].font);
+  agxset(n, bd->n_penwidth, c == SAME ? "1" : "2");
+  kg_buf_printf(&bd->tmp, "%s %s", type, CHANGES[c].name);
+  set_tmp(bd, n, bd->n_class);
+  bd->change_seen[c] = true;
+}
+
+static void diff_edge(Builder *bd, Agedge_t *ed, Change c, const char *pred) {
+  agxset(ed, bd->e_color, (char *)CHANGES[c].line);
+  agxset(ed, bd->e_fontcolor, (char *)CHANGES[c].line);
+  agxset(ed, bd->e_style, c == REMOVED ? "dashed" : "solid");
+  kg_buf_printf(&bd->tmp, "%s %s", pred, CHANGES[c].name);
+  set_tmp(bd, ed, bd->e_class);
+  bd->change_seen[c] = true;
 }
 
 static void declare_attrs(Builder *bd, const char *layout) {
@@ -445,6 +501,8 @@ static void declare_attrs(Builder *bd, const char *layout) {
   bd->n_tooltip = agattr(g, AGNODE, "tooltip", "");
   bd->n_class = agattr(g, AGNODE, "class", "");
   bd->n_id = agattr(g, AGNODE, "id", "");
+  bd->n_color = agattr(g, AGNODE, "color", "black");
+  bd->n_penwidth = agattr(g, AGNODE, "penwidth", "1");
   agattr(g, AGEDGE, "fontname", FONT);
   agattr(g, AGEDGE, "fontsize", "10");
   agattr(g, AGEDGE, "arrowsize", "0.7");
@@ -527,6 +585,8 @@ static void add_node(Builder *bd, const KgFactStore *fs, size_t ei) {
     bd->side_seen[bd->sides[ei]] = true;
   style_node(bd, n, ti, bd->sides[ei]);
   agxset(n, bd->n_class, (char *)type_style(ti)->type);
+  if (bd->diff_old)
+    diff_node(bd, n, entity_change(bd, e.key), type_style(ti)->type);
   node_label(bd, n, &e);
   node_tooltip(bd, n, &e);
 }
@@ -605,6 +665,8 @@ static void add_edge(Builder *bd, const KgFactStore *fs, const Selection *s,
   double w = 1.0 + log2(f.n_evidence ? (double)f.n_evidence : 1.0);
   kg_buf_printf(&bd->tmp, "%.2f", w > MAX_PENWIDTH ? MAX_PENWIDTH : w);
   set_tmp(bd, ed, bd->e_penwidth);
+  if (bd->diff_old)
+    diff_edge(bd, ed, fact_change(bd, &f), f.predicate);
   edge_tooltip(bd, ed, fs, &f);
 }
 
@@ -667,6 +729,16 @@ static void add_legend(Builder *bd) {
     legend_node(bd, sub, name, type, ti, SIDE_NONE);
   }
   legend_stances(bd, sub);
+  for (int c = 0; bd->diff_old && c < 3; c++) {
+    if (!bd->change_seen[c])
+      continue;
+    char name[64];
+    snprintf(name, sizeof name, "legend_%s", CHANGES[c].name);
+    Agnode_t *n = legend_node(bd, sub, name, CHANGES[c].name, N_TYPES,
+                              SIDE_NONE);
+    agxset(n, bd->n_shape, "box");
+    diff_node(bd, n, (Change)c, "legend");
+  }
 }
 
 /* ---------------------------------------------------------------- output */
@@ -789,6 +861,10 @@ static KgStatus draw(const KgFactStore *fs, const KgDotOptions *o,
     return kg_error_set(err, KG_ERR_BAD_ARG, NULL, 0, 0,
                         "bad layout name \"%s\"", layout);
   Builder bd = {0};
+  if (o->diff_old && o->diff_new) {
+    bd.diff_old = o->diff_old;
+    bd.diff_new = o->diff_new;
+  }
   bd.nodes = kg_calloc(s->n_ent + 1, sizeof *bd.nodes);
   bd.sides = kg_calloc(s->n_ent + 1, sizeof *bd.sides);
   Agiodisc_t io = {AgIoDisc.afread, buf_putstr, buf_flush};

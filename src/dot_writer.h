@@ -19,6 +19,9 @@ typedef struct {
   const char *predicates; /* comma list to keep; NULL: all */
   const char *types;      /* comma list of entity types to keep; NULL: all */
   unsigned min_support;   /* drop facts with fewer evidence sentences */
+  /* A diff picture: the store drawn is the union of these two; what only
+   * new has is green, what only old has red and dashed, the rest grey. */
+  const KgFactStore *diff_old, *diff_new;
 } KgDotOptions;
 
 /**

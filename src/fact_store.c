@@ -310,6 +310,29 @@ KgStatus kg_fact_store_add_fact(KgFactStore *fs, const char *s, const char *p,
   return ev ? add_evidence(fs, &fs->facts.items[slot - 1], ev) : KG_SUCCESS;
 }
 
+/* Probe without interning: compare by text, since the caller's strings
+ * come from another store. */
+typedef struct {
+  const char *s, *p, *o, *q;
+} FactText;
+
+static bool fact_text_eq(const KgFactStore *fs, size_t i, const void *key) {
+  const Fact *f = &fs->facts.items[i];
+  const FactText *k = key;
+  return !strcmp(f->s, k->s) && !strcmp(f->p, k->p) && !strcmp(f->o, k->o) &&
+         (f->q == k->q || (f->q && k->q && !strcmp(f->q, k->q)));
+}
+
+long kg_fact_store_find_fact(const KgFactStore *fs, const char *s,
+                             const char *p, const char *o, const char *q) {
+  if (!fs->fact_index.cap)
+    return -1;
+  FactText k = {s, p, o, q};
+  size_t at = index_probe(fs, &fs->fact_index, fact_key_hash(s, p, o, q),
+                          fact_text_eq, &k);
+  return (long)fs->fact_index.slots[at] - 1;
+}
+
 /* ---------------------------------------------------------------- merge */
 
 KgStatus kg_fact_store_merge(KgFactStore *dst, const KgFactStore *src) {

@@ -84,6 +84,9 @@ size_t kg_fact_store_n_facts(const KgFactStore *fs);
 KgEntityView kg_fact_store_entity(const KgFactStore *fs, size_t i);
 KgDocView kg_fact_store_document(const KgFactStore *fs, size_t i);
 KgFactView kg_fact_store_fact(const KgFactStore *fs, size_t i);
+/** Index of the fact (s, p, o, q), or -1 (q may be NULL). */
+long kg_fact_store_find_fact(const KgFactStore *fs, const char *s,
+                             const char *p, const char *o, const char *q);
 /** Index of the entity with key, or -1. */
 long kg_fact_store_find_entity(const KgFactStore *fs, const char *key);
 

@@ -17,6 +17,7 @@
  */
 #include "graph_diff.h"
 
+#include "dot_writer.h"
 #include "graph_reader.h"
 #include "ontology.h"
 #include "rdf_io.h"
@@ -730,4 +731,25 @@ KgStatus kg_graph_diff_patch(const KgGraphDiff *d, char **out, size_t *len) {
   }
   *out = kg_buf_take(&b, len);
   return *out ? KG_SUCCESS : KG_ERR_NOMEM;
+}
+
+/* The union of both graphs drawn once, so an element keeps its place
+ * whichever version it comes from and the picture shows only change. */
+KgStatus kg_graph_diff_picture(const KgGraphDiff *d, const char *format,
+                               char **out, size_t *len, KgError *err) {
+  KgFactStore *both = kg_fact_store_new();
+  KgStatus st = both ? kg_fact_store_merge(both, d->old_fs) : KG_ERR_NOMEM;
+  if (!st)
+    st = kg_fact_store_merge(both, d->new_fs);
+  if (st) {
+    kg_fact_store_free(both);
+    return kg_error_set(err, st, NULL, 0, 0, "out of memory");
+  }
+  kg_fact_store_sort(both);
+  KgDotOptions opts = {0};
+  opts.diff_old = d->old_fs;
+  opts.diff_new = d->new_fs;
+  st = kg_dot_render(both, &opts, format, out, len, err);
+  kg_fact_store_free(both);
+  return st;
 }

@@ -49,7 +49,12 @@ KgStatus kg_graph_diff_stat_text(const KgGraphDiff *d, char **out,
 /** RDF Patch (TX, D and A rows, TC) that turns OLD into NEW. */
 KgStatus kg_graph_diff_patch(const KgGraphDiff *d, char **out, size_t *len);
 
-/** The two graphs as kg fact stores (for the picture). */
+/** One picture of both graphs ("dot", "svg" or "png"): added elements
+ * green, removed red and dashed, unchanged grey.  *out: caller frees. */
+KgStatus kg_graph_diff_picture(const KgGraphDiff *d, const char *format,
+                               char **out, size_t *len, KgError *err);
+
+/** The two graphs as kg fact stores. */
 const KgFactStore *kg_graph_diff_old(const KgGraphDiff *d);
 const KgFactStore *kg_graph_diff_new(const KgGraphDiff *d);
 

@@ -220,7 +220,9 @@ static const char diff_help[] =
     "Exit status: 0 no difference, 1 differences, 2 trouble.\n"
     "\n"
     "Options:\n"
-    "  -f, --format FORMAT   text (default) or patch (RDF Patch)\n"
+    "  -f, --format FORMAT   text (default), patch (RDF Patch), or a\n"
+    "                        picture: dot, svg, png (added green, removed\n"
+    "                        red and dashed, unchanged grey)\n"
     "  -o, --output FILE     write there instead of standard output\n"
     "      --stat            counts only\n"
     "      --color WHEN      auto (default), always or never; NO_COLOR in\n"
@@ -229,7 +231,8 @@ static const char diff_help[] =
     "Examples:\n"
     "  kg diff old/graph.ttl out/graph.ttl\n"
     "  kg diff -f patch old/graph.ttl out/graph.ttl > update.rdfp\n"
-    "  kg diff --stat v1.nt v2.nt\n";
+    "  kg diff --stat v1.nt v2.nt\n"
+    "  kg diff -f svg -o changes.svg old/graph.ttl out/graph.ttl\n";
 
 /* ------------------------------------------------------------ options */
 
@@ -352,16 +355,20 @@ static int run_diff(const char *old_path, const char *new_path,
   char *text = NULL;
   size_t len = 0;
   KgStatus st = KG_SUCCESS;
-  if (rc == DIFF_SAME && !stat && strcmp(format, "patch"))
+  if (rc == DIFF_SAME && !stat && !strcmp(format, "text"))
     ; /* like diff(1): nothing to say */
   else if (stat)
     st = kg_graph_diff_stat_text(d, &text, &len);
   else if (!strcmp(format, "patch"))
     st = kg_graph_diff_patch(d, &text, &len);
+  else if (strcmp(format, "text"))
+    st = kg_graph_diff_picture(d, format, &text, &len, &err);
   else
     st = kg_graph_diff_text(d, color, &text, &len);
   if (st != KG_SUCCESS) {
-    fprintf(stderr, "kg diff: %s\n", kg_strstatus(st));
+    if (!err.message[0])
+      snprintf(err.message, sizeof err.message, "%s", kg_strstatus(st));
+    print_message(&err);
     rc = DIFF_TROUBLE;
   } else if (text && fwrite(text, 1, len, to) != len) {
     fprintf(stderr, "kg diff: cannot write the diff\n");
@@ -694,7 +701,9 @@ static int cmd_diff(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "f:o:h", longopts, NULL)) != -1) {
     switch (c) {
     case 'f':
-      if (strcmp(optarg, "text") && strcmp(optarg, "patch"))
+      if (strcmp(optarg, "text") && strcmp(optarg, "patch") &&
+          strcmp(optarg, "dot") && strcmp(optarg, "svg") &&
+          strcmp(optarg, "png"))
         return usage_error("diff", "unknown format '%s'", optarg);
       format = optarg;
       break;

@@ -35,6 +35,19 @@ grep -q $'\033\\[32m' "$TMP/c1" || fail "no colour with --color=always"
 grep -q $'\033' "$TMP/c2" && fail "colour when piped"
 grep -qx 'facts: +2 -2' "$TMP/stat" || fail "--stat"
 
+# The picture: one SVG, added green, removed red and dashed, rest grey.
+set +e
+"$KG" diff -f svg -o "$TMP/diff.svg" "$old" "$new"; rc=$?
+set -e
+[ $rc -eq 1 ] || fail "svg diff exits $rc"
+xmllint --noout "$TMP/diff.svg" || fail "xmllint rejects the diff SVG"
+assert_contains "$TMP/diff.svg" 'class="edge founderOf added"'
+assert_contains "$TMP/diff.svg" 'class="edge advocates removed"'
+assert_contains "$TMP/diff.svg" 'class="node Model unchanged"'
+grep -q 'stroke="#1a7f37"' "$TMP/diff.svg" || fail "no green in the diff SVG"
+grep -q 'stroke="#cf222e"' "$TMP/diff.svg" || fail "no red in the diff SVG"
+grep -q 'stroke-dasharray' "$TMP/diff.svg" || fail "removed edges not dashed"
+
 # A against A: exit 0, nothing printed.
 "$KG" diff "$old" "$old" >"$TMP/same" || fail "A vs A exit"
 [ ! -s "$TMP/same" ] || fail "A vs A printed something"
