@@ -580,17 +580,26 @@ static KgStatus write_output(const KgFactStore *graph, const KgBuildOptions *o,
   size_t len = 0;
   if (!path)
     return kg_error_set(err, KG_ERR_NOMEM, dir, 0, 0, "out of memory");
-  KgStatus st;
-  if (outputs[k].syntax) {
-    st = kg_rdf_write(graph, o->base_iri ? o->base_iri : KG_DEFAULT_BASE,
-                      outputs[k].syntax, &data, &len, err);
-  } else {
+  KgAtomicFile af;
+  KgStatus st = kg_atomic_open(path, &af, err);
+  if (!st && outputs[k].syntax) {
+    /* RDF is streamed to the file: it is the largest output by far */
+    st = kg_rdf_write_file(graph,
+                           o->base_iri ? o->base_iri : KG_DEFAULT_BASE,
+                           outputs[k].syntax, af.f, err);
+  } else if (!st) {
     KgDotOptions d = {0};
     dot_options(&o->view, &d);
     st = kg_dot_render(graph, &d, outputs[k].picture, &data, &len, err);
+    if (!st && len && fwrite(data, 1, len, af.f) != len)
+      st = kg_error_set(err, KG_ERR_IO, path, 0, 0, "cannot write");
   }
   if (!st)
-    st = kg_write_file_atomic(path, data, len, err);
+    st = kg_atomic_commit(&af, err);
+  else if (af.f)
+    kg_atomic_abort(&af);
+  if (st && err && !err->file[0])
+    snprintf(err->file, sizeof err->file, "%s", path);
   kg_free(data);
   kg_free(path);
   return st;

@@ -18,6 +18,8 @@
  */
 #include "rdf_io.h"
 
+#include <errno.h>
+
 #include "util.h"
 
 #include <raptor2.h>
@@ -325,9 +327,28 @@ struct KgRdfWriter {
   raptor_serializer *ser;
   raptor_iostream *stream;
   KgBuf out;
+  FILE *file; /* when set, output goes here instead of out */
   int failed; /* a statement was refused */
   int turtle;
 };
+
+/* Write what the buffer holds to the file. */
+static void out_flush(KgRdfWriter *w) {
+  if (!w->file)
+    return; /* the buffer is the output */
+  if (w->out.len && fwrite(w->out.data, 1, w->out.len, w->file) != w->out.len)
+    w->out.failed = true;
+  w->out.len = 0;
+}
+
+/* Bytes to the buffer; with a file, the buffer is flushed every 64 KiB:
+ * raptor writes escaped text a byte at a time, and a call to fwrite per
+ * byte cost a quarter of a build. */
+static void out_put(KgRdfWriter *w, const char *p, size_t n) {
+  kg_buf_append(&w->out, p, n);
+  if (w->file && w->out.len >= 65536 && !w->out.failed)
+    out_flush(w);
+}
 
 /* raptor's Turtle writer puts a carriage return raw into a short "..."
  * string, where Turtle forbids it.  Raw CRs can only come from literals
@@ -340,15 +361,25 @@ static int out_bytes(void *ctx, const void *ptr, size_t size, size_t n) {
     const char *cr = memchr(p, '\r', (size_t)(end - p));
     if (!cr)
       break;
-    kg_buf_append(&w->out, p, (size_t)(cr - p));
-    kg_buf_puts(&w->out, "\\r");
+    out_put(w, p, (size_t)(cr - p));
+    out_put(w, "\\r", 2);
     p = cr + 1;
   }
-  kg_buf_append(&w->out, p, (size_t)(end - p));
+  out_put(w, p, (size_t)(end - p));
   return w->out.failed ? 1 : 0;
 }
 
 static int out_byte(void *ctx, const int byte) {
+  KgRdfWriter *w = ctx;
+  KgBuf *b = &w->out;
+  if (byte != '\r' && b->len + 1 < b->cap && !b->failed) {
+    /* most of the output comes this way, a byte at a time */
+    b->data[b->len++] = (char)byte;
+    b->data[b->len] = '\0';
+    if (w->file && b->len >= 65536)
+      out_flush(w);
+    return 0;
+  }
   char c = (char)byte;
   return out_bytes(ctx, &c, 1, 1);
 }
@@ -358,6 +389,11 @@ static const raptor_iostream_handler out_handler = {
 
 KgStatus kg_rdf_writer_new(const char *syntax, KgRdfWriter **out,
                            KgError *err) {
+  return kg_rdf_writer_new_file(syntax, NULL, out, err);
+}
+
+KgStatus kg_rdf_writer_new_file(const char *syntax, FILE *f,
+                                KgRdfWriter **out, KgError *err) {
   *out = NULL;
   const char *name = syntax ? serializer_name(syntax) : NULL;
   if (!name)
@@ -367,6 +403,7 @@ KgStatus kg_rdf_writer_new(const char *syntax, KgRdfWriter **out,
   if (!w)
     return kg_error_set(err, KG_ERR_NOMEM, NULL, 0, 0, "out of memory");
   w->turtle = !strcmp(name, "turtle");
+  w->file = f;
   w->world = open_world(&w->log);
   if (w->world) {
     w->ser = raptor_new_serializer(w->world, name);
@@ -439,12 +476,19 @@ KgStatus kg_rdf_writer_finish(KgRdfWriter *w, char **data, size_t *len,
   int rc = raptor_serializer_serialize_end(w->ser);
   raptor_free_serializer(w->ser);
   w->ser = NULL;
+  if (!w->out.failed)
+    out_flush(w);
+  if (w->out.failed && w->file)
+    return kg_error_set(err, KG_ERR_IO, NULL, 0, 0, "cannot write: %s",
+                        strerror(errno ? errno : EIO));
   if (w->out.failed)
     return kg_error_set(err, KG_ERR_NOMEM, NULL, 0, 0, "out of memory");
   if (rc || w->failed || w->log.seen)
     return kg_error_set(err, w->failed ? KG_ERR_BAD_ARG : KG_ERR_INTERNAL, NULL,
                         0, 0, "writing RDF: %s",
                         w->log.seen ? w->log.text : "serializer failed");
+  if (w->file)
+    return KG_SUCCESS;
   *data = kg_buf_take(&w->out, len);
   if (!*data)
     return kg_error_set(err, KG_ERR_NOMEM, NULL, 0, 0, "out of memory");

@@ -12,6 +12,7 @@
 #include "kg.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef enum { KG_TERM_IRI, KG_TERM_BLANK, KG_TERM_LITERAL } KgTermKind;
 
@@ -49,6 +50,10 @@ typedef struct KgRdfWriter KgRdfWriter;
 /** A serializer writing to memory (syntax as above; the writer owns its
  * own raptor world, so writers in different threads do not meet). */
 KgStatus kg_rdf_writer_new(const char *syntax, KgRdfWriter **out, KgError *err);
+/** A serializer writing straight to f (the caller closes f after
+ * kg_rdf_writer_finish, which then returns no data). */
+KgStatus kg_rdf_writer_new_file(const char *syntax, FILE *f,
+                                KgRdfWriter **out, KgError *err);
 /** Declare a namespace prefix (before the first triple). */
 KgStatus kg_rdf_writer_prefix(KgRdfWriter *w, const char *prefix,
                               const char *iri);

@@ -292,20 +292,18 @@ static void write_store(Out *o, const KgFactStore *fs) {
   }
 }
 
-KgStatus kg_rdf_write(const KgFactStore *fs, const char *base,
-                      const char *syntax, char **data, size_t *len,
-                      KgError *err) {
-  *data = NULL;
-  *len = 0;
+/* Write fs through w (made by the caller, freed here). */
+static KgStatus write_with(KgRdfWriter *w, const KgFactStore *fs,
+                           const char *base, const char *syntax, char **data,
+                           size_t *len, KgError *err) {
   if (!base || !*base)
     base = KG_DEFAULT_BASE;
   size_t n = strlen(base);
   bool slash = base[n - 1] == '/' || base[n - 1] == '#';
   char *b = kg_strfmt("%s%s", base, slash ? "" : "/");
-  KgRdfWriter *w = NULL;
-  if (!b)
-    return kg_error_set(err, KG_ERR_NOMEM, NULL, 0, 0, "out of memory");
-  KgStatus st = kg_rdf_writer_new(syntax, &w, err);
+  KgStatus st = b ? KG_SUCCESS
+                  : kg_error_set(err, KG_ERR_NOMEM, NULL, 0, 0,
+                                 "out of memory");
   if (!st && (st = declare_prefixes(w, b)))
     kg_error_set(err, st, NULL, 0, 0, "%s",
                  st == KG_ERR_NOMEM ? "out of memory" : "bad base IRI");
@@ -321,4 +319,23 @@ KgStatus kg_rdf_write(const KgFactStore *fs, const char *base,
   kg_rdf_writer_free(w);
   kg_free(b);
   return st;
+}
+
+KgStatus kg_rdf_write(const KgFactStore *fs, const char *base,
+                      const char *syntax, char **data, size_t *len,
+                      KgError *err) {
+  *data = NULL;
+  *len = 0;
+  KgRdfWriter *w = NULL;
+  KgStatus st = kg_rdf_writer_new(syntax, &w, err);
+  return st ? st : write_with(w, fs, base, syntax, data, len, err);
+}
+
+KgStatus kg_rdf_write_file(const KgFactStore *fs, const char *base,
+                           const char *syntax, FILE *f, KgError *err) {
+  KgRdfWriter *w = NULL;
+  char *none = NULL;
+  size_t len = 0;
+  KgStatus st = kg_rdf_writer_new_file(syntax, f, &w, err);
+  return st ? st : write_with(w, fs, base, syntax, &none, &len, err);
 }

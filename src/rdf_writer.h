@@ -11,6 +11,8 @@
 #include "kg.h"
 #include "util.h"
 
+#include <stdio.h>
+
 /** Append s to b, percent-encoding (%XX, per UTF-8 byte) everything but
  * the unreserved ASCII set A-Z a-z 0-9 - . _ ~; false when out of memory.
  * The result is plain ASCII and never contains '/' or '#', so a key comes
@@ -24,5 +26,10 @@ bool kg_iri_append_escaped(KgBuf *b, const char *s);
 KgStatus kg_rdf_write(const KgFactStore *fs, const char *base,
                       const char *syntax, char **data, size_t *len,
                       KgError *err);
+
+/** The same, streamed to f: nothing of the output is kept in memory (but
+ * raptor's Turtle serializer buffers its own statements). */
+KgStatus kg_rdf_write_file(const KgFactStore *fs, const char *base,
+                           const char *syntax, FILE *f, KgError *err);
 
 #endif

@@ -180,6 +180,12 @@ void kg_warn(KgMessageFunc on_msg, void *ctx, const char *file, unsigned line,
 /* ---------------------------------------------------------------- buffer */
 
 bool kg_buf_append(KgBuf *b, const void *data, size_t n) {
+  if (b->len + n < b->cap && !b->failed) { /* the common case: room left */
+    memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return true;
+  }
   if (b->failed)
     return false;
   if (b->len + n + 1 < b->len ||
@@ -463,71 +469,96 @@ KgStatus kg_read_file(const char *path, size_t max, char **data, size_t *len,
                : kg_error_set(err, KG_ERR_NOMEM, path, 0, 0, "out of memory");
 }
 
-/* Write all of data to fd; 0 or an errno value. */
-static int write_all(int fd, const char *p, size_t left) {
-  while (left > 0) {
-    ssize_t w = write(fd, p, left);
-    if (w < 0) {
-      if (errno == EINTR)
-        continue;
-      return errno;
-    }
-    p += w;
-    left -= (size_t)w;
-  }
-  return 0;
+/* A device, fifo or socket at path is written in place: renaming over it
+ * would replace /dev/null with a file. */
+static bool is_special(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
-/* A device, fifo or socket at path is written in place: renaming over it
- * would replace /dev/null with a file.  Returns -1 when path is not one. */
-static int write_special(const char *path, const void *data, size_t len) {
-  struct stat st;
-  if (stat(path, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
-    return -1;
-  int fd = open(path, O_WRONLY);
-  if (fd < 0)
-    return errno;
-  int e = write_all(fd, data, len);
-  if (close(fd) != 0 && !e)
+static KgStatus io_error(KgError *err, const char *path, const char *what,
+                         int e) {
+  return kg_error_set(err, KG_ERR_IO, path, 0, 0, "%s: %s", what,
+                      strerror(e));
+}
+
+KgStatus kg_atomic_open(const char *path, KgAtomicFile *af, KgError *err) {
+  memset(af, 0, sizeof *af);
+  af->path = path;
+  if (is_special(path)) {
+    af->f = fopen(path, "wb");
+    return af->f ? KG_SUCCESS : io_error(err, path, "cannot write", errno);
+  }
+  /* A symbolic link keeps pointing where it did: replace its target.  No
+   * fsync: the rename is what keeps a killed run from leaving half a
+   * file, and waiting for the disk would double the time of a build. */
+  char *target = realpath(path, NULL);
+  af->dest = kg_strdup(target ? target : path);
+  free(target);
+  af->tmp = af->dest ? kg_strfmt("%s.tmp.XXXXXX", af->dest) : NULL;
+  if (!af->tmp) {
+    kg_atomic_abort(af);
+    return kg_error_set(err, KG_ERR_NOMEM, path, 0, 0, "out of memory");
+  }
+  int fd = mkstemp(af->tmp);
+  if (fd >= 0 && !(af->f = fdopen(fd, "wb")))
+    close(fd);
+  if (!af->f) {
+    KgStatus st = io_error(err, path, "cannot create temporary file", errno);
+    if (fd >= 0)
+      unlink(af->tmp);
+    kg_free(af->tmp);
+    af->tmp = NULL;
+    kg_atomic_abort(af);
+    return st;
+  }
+  return KG_SUCCESS;
+}
+
+KgStatus kg_atomic_commit(KgAtomicFile *af, KgError *err) {
+  int e = 0;
+  if (ferror(af->f))
+    e = errno ? errno : EIO;
+  if (fclose(af->f) != 0 && !e)
     e = errno;
-  return e;
+  af->f = NULL;
+  /* mkstemp makes 0600; outputs are ordinary files */
+  if (!e && af->tmp && chmod(af->tmp, 0644) != 0)
+    e = errno;
+  if (!e && af->tmp && rename(af->tmp, af->dest) != 0)
+    e = errno;
+  if (e) {
+    KgStatus st = io_error(err, af->path, "cannot write", e);
+    kg_atomic_abort(af);
+    return st;
+  }
+  kg_free(af->tmp);
+  kg_free(af->dest);
+  af->tmp = af->dest = NULL;
+  return KG_SUCCESS;
+}
+
+void kg_atomic_abort(KgAtomicFile *af) {
+  if (af->f)
+    fclose(af->f);
+  if (af->tmp)
+    unlink(af->tmp);
+  kg_free(af->tmp);
+  kg_free(af->dest);
+  af->f = NULL;
+  af->tmp = af->dest = NULL;
 }
 
 KgStatus kg_write_file_atomic(const char *path, const void *data, size_t len,
                               KgError *err) {
-  int special = write_special(path, data, len);
-  if (special >= 0)
-    return special ? kg_error_set(err, KG_ERR_IO, path, 0, 0,
-                                  "cannot write: %s", strerror(special))
-                   : KG_SUCCESS;
-  /* A symbolic link keeps pointing where it did: replace its target. */
-  char *target = realpath(path, NULL);
-  const char *dest = target ? target : path;
-  char *tmp = kg_strfmt("%s.tmp.XXXXXX", dest);
-  if (!tmp) {
-    free(target);
-    return kg_error_set(err, KG_ERR_NOMEM, path, 0, 0, "out of memory");
+  KgAtomicFile af;
+  KgStatus st = kg_atomic_open(path, &af, err);
+  if (st)
+    return st;
+  if (len && fwrite(data, 1, len, af.f) != len) {
+    st = io_error(err, path, "cannot write", errno ? errno : EIO);
+    kg_atomic_abort(&af);
+    return st;
   }
-  int fd = mkstemp(tmp);
-  int saved = fd < 0 ? errno : 0;
-  if (fd >= 0) {
-    saved = write_all(fd, data, len);
-    if (!saved && fsync(fd) != 0 && errno != EINVAL)
-      saved = errno;
-    if (close(fd) != 0 && !saved)
-      saved = errno;
-    /* mkstemp makes 0600; outputs are ordinary files */
-    if (!saved && chmod(tmp, 0644) != 0)
-      saved = errno;
-    if (!saved && rename(tmp, dest) != 0)
-      saved = errno;
-    if (saved)
-      unlink(tmp);
-  }
-  kg_free(tmp);
-  free(target);
-  if (saved)
-    return kg_error_set(err, KG_ERR_IO, path, 0, 0, "cannot write: %s",
-                        strerror(saved));
-  return KG_SUCCESS;
+  return kg_atomic_commit(&af, err);
 }

@@ -9,6 +9,7 @@
 #include "kg.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -117,6 +118,24 @@ uint64_t kg_hash64(const void *data, size_t len);
  * *data is NUL-terminated; caller frees with kg_free. */
 KgStatus kg_read_file(const char *path, size_t max, char **data, size_t *len,
                       KgError *err);
+
+/**
+ * A file being written atomically: open gives a FILE on a temporary file
+ * beside path (or on path itself when it is a device or a fifo, which
+ * cannot be replaced); commit closes it and renames it over path; abort
+ * (also after a failed commit: a no-op then) closes and removes it.  A
+ * failed or killed run thus leaves the previous file intact.
+ */
+typedef struct {
+  FILE *f;
+  char *tmp;  /* temporary path, NULL when writing in place */
+  char *dest; /* the path renamed over (a symbolic link's target) */
+  const char *path;
+} KgAtomicFile;
+
+KgStatus kg_atomic_open(const char *path, KgAtomicFile *af, KgError *err);
+KgStatus kg_atomic_commit(KgAtomicFile *af, KgError *err);
+void kg_atomic_abort(KgAtomicFile *af);
 
 /**
  * Write a file atomically: data goes to PATH.tmp.XXXXXX in the same folder,
