@@ -162,6 +162,7 @@ struct KgGazetteer {
   StrIndex entity_index;
   KG_VEC(Pattern) patterns;
   StrIndex pattern_index;
+  KG_VEC(KgEntityRelation) relations; /* sorted: subject, predicate, object */
   Automaton ac;
   bool compiled;
 };
@@ -217,6 +218,7 @@ void kg_gazetteer_free(KgGazetteer *g) {
   kg_vec_free(&g->patterns);
   index_free(&g->entity_index);
   index_free(&g->pattern_index);
+  kg_vec_free(&g->relations);
   automaton_free(&g->ac);
   kg_free(g);
 }
@@ -259,6 +261,65 @@ KgStatus kg_gazetteer_add_entity(KgGazetteer *g, const char *key,
   if (id)
     *id = n;
   return KG_SUCCESS;
+}
+
+/* ----------------------------------------------------------- relations */
+
+static int cmp_relation(const KgEntityRelation *a, const KgEntityRelation *b) {
+  if (a->subject != b->subject)
+    return a->subject < b->subject ? -1 : 1;
+  if (a->predicate != b->predicate)
+    return a->predicate < b->predicate ? -1 : 1;
+  return a->object < b->object ? -1 : a->object > b->object;
+}
+
+/* First relation not before key (binary search). */
+static size_t relation_lower(const KgGazetteer *g, const KgEntityRelation *k) {
+  size_t lo = 0, hi = g->relations.len;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (cmp_relation(&g->relations.items[mid], k) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+KgStatus kg_gazetteer_add_relation(KgGazetteer *g, uint32_t subject,
+                                   int predicate, uint32_t object) {
+  if (!g || subject >= g->entities.len || object >= g->entities.len ||
+      predicate < 0)
+    return KG_ERR_BAD_ARG;
+  KgEntityRelation r = {subject, object, predicate};
+  size_t at = relation_lower(g, &r);
+  KgEntityRelation *v = g->relations.items;
+  if (at < g->relations.len && cmp_relation(&v[at], &r) == 0)
+    return KG_SUCCESS;
+  if (!kg_vec_reserve(&g->relations, g->relations.len + 1))
+    return KG_ERR_NOMEM;
+  v = g->relations.items;
+  memmove(v + at + 1, v + at, (g->relations.len - at) * sizeof *v);
+  v[at] = r;
+  g->relations.len++;
+  return KG_SUCCESS;
+}
+
+const KgEntityRelation *kg_gazetteer_relations(const KgGazetteer *g,
+                                               uint32_t id, size_t *n) {
+  *n = 0;
+  if (!g)
+    return NULL;
+  KgEntityRelation k = {id, 0, -1};
+  size_t at = relation_lower(g, &k), end = at;
+  while (end < g->relations.len && g->relations.items[end].subject == id)
+    end++;
+  *n = end - at;
+  return *n ? &g->relations.items[at] : NULL;
+}
+
+size_t kg_gazetteer_n_relations(const KgGazetteer *g) {
+  return g ? g->relations.len : 0;
 }
 
 /* ------------------------------------------------------------- aliases */
@@ -790,9 +851,16 @@ typedef struct {
   StrVec labels, alts; /* in file order */
 } Subject;
 
+/* A triple whose predicate is an ontology predicate (IRIs owned). */
+typedef struct {
+  char *s, *o;
+  int predicate;
+} Triple;
+
 typedef struct {
   KG_VEC(Subject) subjects;
   StrIndex index;
+  KG_VEC(Triple) relations;
   const KgOntology *onto;
 } Collected;
 
@@ -811,6 +879,11 @@ static void collected_free(Collected *c) {
   }
   kg_vec_free(&c->subjects);
   index_free(&c->index);
+  for (size_t i = 0; i < c->relations.len; i++) {
+    kg_free(c->relations.items[i].s);
+    kg_free(c->relations.items[i].o);
+  }
+  kg_vec_free(&c->relations);
 }
 
 static Subject *subject_for(Collected *c, const char *iri) {
@@ -851,9 +924,32 @@ static bool note_type(Collected *c, Subject *s, const char *iri) {
   return true;
 }
 
+/* An entity-to-entity triple of an ontology predicate, kept for later:
+ * the entities are known only once the whole file is read.  False when
+ * the triple is not one (it may still be a type or a label). */
+static bool note_relation(Collected *c, const KgTriple *t, bool *nomem) {
+  size_t ns = strlen(KG_ONTOLOGY_NS);
+  if (t->s.kind != KG_TERM_IRI || t->o.kind != KG_TERM_IRI ||
+      strncmp(t->p.value, KG_ONTOLOGY_NS, ns) != 0)
+    return false;
+  int pred = kg_ontology_predicate(c->onto, t->p.value + ns);
+  if (pred < 0)
+    return false;
+  Triple r = {kg_strdup(t->s.value), kg_strdup(t->o.value), pred};
+  if (!r.s || !r.o || !kg_vec_push(&c->relations, r)) {
+    kg_free(r.s);
+    kg_free(r.o);
+    *nomem = true;
+  }
+  return true;
+}
+
 static KgStatus on_triple(void *ctx, const KgTriple *t) {
   Collected *c = ctx;
   const char *p = t->p.value;
+  bool nomem = false;
+  if (note_relation(c, t, &nomem))
+    return nomem ? KG_ERR_NOMEM : KG_SUCCESS;
   bool is_type =
       strcmp(p, RDF_TYPE) == 0 && t->o.kind == KG_TERM_IRI &&
       strncmp(t->o.value, KG_ONTOLOGY_NS, strlen(KG_ONTOLOGY_NS)) == 0;
@@ -972,6 +1068,42 @@ static KgStatus sorted_subjects(Collected *c, Subject ***out, size_t *n) {
   return KG_SUCCESS;
 }
 
+/* The entity an IRI of the file became, or -1 (no entity, or skipped). */
+static long entity_of(const Loader *l, Collected *c, const char *iri) {
+  long i = index_get(&c->index, iri);
+  const Subject *s = i >= 0 ? &c->subjects.items[i] : NULL;
+  return s && s->key ? kg_gazetteer_find(l->g, s->key) : -1;
+}
+
+/* Does the type of entity id fit the bit set (0 = any)? */
+static bool fits(const KgGazetteer *g, long id, unsigned types) {
+  int t = g->entities.items[id].type;
+  return !types || (t < KG_MAX_TYPES && (types & (1u << t)));
+}
+
+static KgStatus add_relation(const Loader *l, Collected *c, const Triple *r) {
+  const KgVocabTerm *p =
+      kg_ontology_predicate_at(l->onto, (size_t)r->predicate);
+  long s = entity_of(l, c, r->s), o = entity_of(l, c, r->o);
+  const char *why = s < 0                       ? "the subject is no entity"
+                    : o < 0                     ? "the object is no entity"
+                    : !fits(l->g, s, p->domain) ? "the subject is outside the "
+                                                  "predicate's domain"
+                    : !fits(l->g, o, p->range)  ? "the object is outside the "
+                                                  "predicate's range"
+                                                : NULL;
+  if (!why)
+    return kg_gazetteer_add_relation(l->g, (uint32_t)s, r->predicate,
+                                     (uint32_t)o);
+  char *sn = local_name(r->s), *on = local_name(r->o);
+  if (sn && on)
+    kg_warn(l->on_msg, l->ctx, l->path, 0, 0, "relation %s %s %s: %s; skipped",
+            sn, p->name, on, why);
+  kg_free(sn);
+  kg_free(on);
+  return sn && on ? KG_SUCCESS : KG_ERR_NOMEM;
+}
+
 KgStatus kg_gazetteer_load(KgGazetteer *g, const KgOntology *onto,
                            const char *path, KgMessageFunc on_msg, void *ctx,
                            KgError *err) {
@@ -987,6 +1119,8 @@ KgStatus kg_gazetteer_load(KgGazetteer *g, const KgOntology *onto,
   Loader l = {g, onto, path, on_msg, ctx};
   for (size_t i = 0; st == KG_SUCCESS && i < n; i++)
     st = add_subject(&l, sorted[i]);
+  for (size_t i = 0; st == KG_SUCCESS && i < c.relations.len; i++)
+    st = add_relation(&l, &c, &c.relations.items[i]);
   if (st == KG_ERR_NOMEM)
     kg_error_set(err, st, path, 0, 0, "out of memory reading entities");
   kg_free(sorted);

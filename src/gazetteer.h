@@ -31,6 +31,13 @@ typedef struct {
   int type;          /* ontology type index */
 } KgEntityDef;
 
+/** A fact between two entities that entities.ttl declares (the name
+ * states it: 阿里云 is part of Alibaba). */
+typedef struct {
+  uint32_t subject, object; /* entity ids */
+  int predicate;            /* ontology predicate index */
+} KgEntityRelation;
+
 /** One match of an alias in normalised text. */
 typedef struct {
   size_t begin, end; /* bytes in the normalised text */
@@ -62,11 +69,28 @@ KgStatus kg_gazetteer_add_alias(KgGazetteer *g, uint32_t id, const char *alias);
  * every rdfs:label / skos:altLabel as alias.  Entities are added sorted by
  * key, so ids do not depend on the order of the file.  Unknown types and
  * aliases already taken by another entity are reported through on_msg
- * (the entity, or the alias, is skipped).  Does not compile.
+ * (the entity, or the alias, is skipped).  Triples whose predicate is a
+ * predicate of the ontology and whose subject and object are entities
+ * become relations (kg_gazetteer_add_relation); one whose object is no
+ * entity, or whose ends do not fit the predicate's domain and range, is
+ * reported and skipped.  Does not compile.
  */
 KgStatus kg_gazetteer_load(KgGazetteer *g, const KgOntology *onto,
                            const char *path, KgMessageFunc on_msg, void *ctx,
                            KgError *err);
+
+/** Declare predicate(subject, object) between two entities; a repeated
+ * relation is kept once.  KG_ERR_BAD_ARG for unknown ids or a negative
+ * predicate. */
+KgStatus kg_gazetteer_add_relation(KgGazetteer *g, uint32_t subject,
+                                   int predicate, uint32_t object);
+/** The relations whose subject is entity id, sorted by predicate then
+ * object: *n of them from the returned pointer (NULL when none).  Valid
+ * until the next add; reads g only. */
+const KgEntityRelation *kg_gazetteer_relations(const KgGazetteer *g,
+                                               uint32_t id, size_t *n);
+/** Number of declared relations. */
+size_t kg_gazetteer_n_relations(const KgGazetteer *g);
 
 /** Build the automaton; call after the last add and before matching. */
 KgStatus kg_gazetteer_compile(KgGazetteer *g);

@@ -6,7 +6,11 @@
  * its type (rule.h), and a map from image bytes back to normalised bytes.
  * A rule runs only when the sentence holds a mention for each of its
  * required slots (a bit test per slot: the prefilter that keeps 1,000
- * rules cheap).  All matches are found, overlapping ones too (the next
+ * rules cheap) and one alternative of each required literal as plain
+ * text (a byte search; both filters only skip rules that cannot match).
+ * `implied P` adds, for each gazetteer mention, the P relations the
+ * gazetteer declares for its entity as candidates of a pseudo-rule.
+ * All matches are found, overlapping ones too (the next
  * search starts one character after the last match began); guards look at
  * the normalised text; emits give candidates, one per enumeration member
  * pair.  Candidates with the same predicate, subject and object in one
@@ -347,6 +351,39 @@ static bool prefilter(const KgRule *r, uint32_t present) {
   return true;
 }
 
+/* Does text[0, len) hold needle? */
+static bool contains(const char *text, size_t len, const char *needle) {
+  size_t n = strlen(needle);
+  for (const char *p = text, *end = text + len; n && (size_t)(end - p) >= n;
+       p++) {
+    p = memchr(p, needle[0], (size_t)(end - p) - n + 1);
+    if (!p)
+      return false;
+    if (memcmp(p, needle, n) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* The sentence holds an alternative of each required literal (cheap next
+ * to a PCRE2 match, and most rules fail here). */
+static bool literal_filter(const Doc *d, const KgRule *r) {
+  const KgSpan *s = &d->sents->items[d->sentence];
+  const char *text = d->doc->text + s->begin;
+  size_t len = s->end - s->begin;
+  if (d->rs->no_literal_filter)
+    return true;
+  for (size_t i = 0; i < r->must.len; i++) {
+    const KgStrVec *v = &r->must.items[i];
+    size_t k = 0;
+    while (k < v->len && !contains(text, len, v->items[k]))
+      k++;
+    if (k == v->len)
+      return false;
+  }
+  return true;
+}
+
 typedef struct {
   KgMessageFunc on_msg;
   void *msg_ctx;
@@ -446,6 +483,43 @@ static bool settle_sentence(Doc *d) {
   return true;
 }
 
+/* The fact of relation x, stated by the name of mention m. */
+static bool implied_one(Doc *d, const KgRule *r, const KgMention *m,
+                        const KgEntityRelation *x) {
+  const KgEntityDef *o = kg_gazetteer_entity(d->rs->gaz, x->object);
+  KgMentionRef obj = {o->key,
+                      o->label ? o->label : o->key,
+                      kg_rule_type_name(d->rs, o->type),
+                      m->begin,
+                      m->end,
+                      0,
+                      0};
+  Cand c = {mention_ref(d, m), obj,    x->predicate, NULL, r,
+            m->begin,          m->end, d->seq++};
+  return kg_vec_push(&d->cands, c);
+}
+
+/* `implied P`: every gazetteer mention (not a reference) of an entity
+ * with a declared P relation states that relation. */
+static bool implied_facts(Doc *d, size_t si) {
+  for (size_t k = d->ms.first[si]; k < d->ms.first[si + 1]; k++) {
+    const KgMention *m = &d->ms.items.items[k];
+    size_t n = 0;
+    const KgEntityRelation *x =
+        m->entity >= 0 && !m->reference && d->rs->implied.len
+            ? kg_gazetteer_relations(d->rs->gaz, (uint32_t)m->entity, &n)
+            : NULL;
+    for (size_t i = 0; i < n; i++)
+      for (size_t j = 0; j < d->rs->implied.len; j++) {
+        const KgRule *r = &d->rs->implied.items[j];
+        if (r->emits.items[0].predicate == x[i].predicate &&
+            !implied_one(d, r, m, &x[i]))
+          return false;
+      }
+  }
+  return true;
+}
+
 static KgStatus match_sentence(Doc *d, size_t si, const Report *rep) {
   d->sentence = si;
   if (!build_image(d, si))
@@ -453,12 +527,14 @@ static KgStatus match_sentence(Doc *d, size_t si, const Report *rep) {
   uint32_t present = d->ms.present[si];
   for (size_t i = 0; i < d->rs->rules.len; i++) {
     const KgRule *r = &d->rs->rules.items[i];
-    if (!prefilter(r, present))
+    if (!prefilter(r, present) || !literal_filter(d, r))
       continue;
     KgStatus st = match_rule(d, r, rep);
     if (st)
       return st;
   }
+  if (!implied_facts(d, si))
+    return KG_ERR_NOMEM;
   return settle_sentence(d) ? KG_SUCCESS : KG_ERR_NOMEM;
 }
 
@@ -610,8 +686,8 @@ static void explain_mentions(const Doc *d, size_t si, KgBuf *out) {
   }
 }
 
-static void explain_facts(const Doc *d, size_t from, KgBuf *out) {
-  for (size_t i = from; i < d->cands.len; i++) {
+static void explain_facts(const Doc *d, size_t from, size_t to, KgBuf *out) {
+  for (size_t i = from; i < to; i++) {
     const Cand *c = &d->cands.items[i];
     const KgVocabTerm *p =
         kg_ontology_predicate_at(d->rs->onto, (size_t)c->predicate);
@@ -629,7 +705,7 @@ static KgStatus explain_rule(Doc *d, const KgRule *r, KgBuf *out) {
   kg_buf_printf(out, "  rule %s: ", r->id);
   if (d->n_matches > d->n_blocked) {
     kg_buf_printf(out, "matched\n");
-    explain_facts(d, from, out);
+    explain_facts(d, from, d->cands.len, out);
     for (size_t i = tags; i < d->tags.len; i++)
       kg_buf_printf(out, "    tags %s with %s\n", d->tags.items[i].key,
                     d->tags.items[i].qualifier);
@@ -666,7 +742,17 @@ static KgStatus explain_sentence(Doc *d, size_t si, KgBuf *out) {
     if (st)
       return st;
   }
-  if (!shown)
+  size_t from = d->cands.len;
+  if (!implied_facts(d, si))
+    return KG_ERR_NOMEM;
+  for (size_t i = from; i < d->cands.len; i++) {
+    kg_buf_printf(out, "  %s: stated by the name \"%.*s\"\n",
+                  d->cands.items[i].rule->id,
+                  (int)(d->cands.items[i].end - d->cands.items[i].begin),
+                  d->doc->text + d->cands.items[i].begin);
+    explain_facts(d, i, i + 1, out);
+  }
+  if (!shown && from == d->cands.len)
     kg_buf_puts(out, "  no rule has the mentions it needs here\n");
   d->cands.len = 0;
   return KG_SUCCESS;

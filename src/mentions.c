@@ -90,7 +90,7 @@ static bool add_minted(void *ctx, size_t b, size_t e) {
   for (char *k = key; *k; k++)
     if (*k == ' ' || *k == '\t' || *k == '\n' || *k == '\r')
       *k = '_';
-  KgMention m = {b, e, f->sentence, f->type, key, label, 1, 0};
+  KgMention m = {b, e, f->sentence, f->type, key, label, 1, 0, -1};
   return kg_vec_push(v, m);
 }
 
@@ -128,6 +128,12 @@ static bool add_ref(void *ctx, size_t b, size_t e) {
   return kg_vec_push(&f->refs, m);
 }
 
+/* Sort v[from..] by offset (qsort may not be given a NULL array). */
+static void sort_from(MentionVec *v, size_t from) {
+  if (v->len > from + 1)
+    qsort(v->items + from, v->len - from, sizeof *v->items, cmp_begin);
+}
+
 /* Open-class entities, then references, of sentence s. */
 static bool sentence_rules(Finder *f, const KgSpan *s,
                            pcre2_match_context *mctx) {
@@ -140,7 +146,7 @@ static bool sentence_rules(Finder *f, const KgSpan *s,
                     mctx, add_minted, f))
       return false;
   }
-  qsort(v->items + f->first, v->len - f->first, sizeof *v->items, cmp_begin);
+  sort_from(v, f->first);
   f->refs.len = 0;
   for (size_t i = 0; i < rs->refs.len; i++) {
     f->type = rs->refs.items[i].type;
@@ -151,7 +157,7 @@ static bool sentence_rules(Finder *f, const KgSpan *s,
   for (size_t i = 0; i < f->refs.len; i++)
     if (!kg_vec_push(v, f->refs.items[i]))
       return false;
-  qsort(v->items + f->first, v->len - f->first, sizeof *v->items, cmp_begin);
+  sort_from(v, f->first);
   return true;
 }
 
@@ -165,7 +171,7 @@ static bool gazetteer_mentions(Finder *f, const KgGazMatchVec *gm, size_t *g,
     const KgEntityDef *d = kg_gazetteer_entity(f->rs->gaz, m->entity);
     KgMention x = {m->begin, m->end, f->sentence,
                    d->type,  d->key, d->label ? d->label : d->key,
-                   0,        0};
+                   0,        0,      (long)m->entity};
     if (!kg_vec_push(v, x))
       return false;
   }

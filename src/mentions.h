@@ -18,6 +18,7 @@ typedef struct {
   int type;
   const char *key, *label;
   int minted, reference;
+  long entity; /* gazetteer id, -1 for open-class entities */
 } KgMention;
 
 typedef KG_VEC(KgMention) KgMentionVec;

@@ -106,6 +106,10 @@ typedef struct {
   KG_VEC(KgGuard) guards;
   KG_VEC(KgEmit) emits;
   KG_VEC(uint32_t) need; /* prefilter: each mask needs a type present */
+  /* prefilter: for each required literal element (outside optional
+   * parts), strings one of which the sentence must hold: per alternative
+   * its longest piece without white space */
+  KG_VEC(KgStrVec) must;
 } KgRule;
 
 typedef struct {
@@ -147,6 +151,10 @@ struct KgRuleSet {
   KG_VEC(KgRef) refs;
   KG_VEC(KgEntityRule) entities;
   KG_VEC(KgQualify) qualifies;
+  /* `implied P`: one pseudo-rule each (id "implied.P", no pattern, one
+   * emit giving P), indexed after the extraction rules */
+  KG_VEC(KgRule) implied;
+  bool no_literal_filter; /* tests: run rules without the literal filter */
 };
 
 /** PCRE2 options every rule-engine pattern is compiled with. */

@@ -16,7 +16,10 @@
  * A literal may also meet a mention whose surface is that literal (开源
  * may be a Stance entity as well as a licence word): each literal carries
  * a callout branch `(?C"Ln")[mention]` that the matcher accepts only when
- * the mention's surface is one of the literal's alternatives.
+ * the mention's surface is one of the literal's alternatives.  Literals
+ * outside optional parts are also kept as plain strings for the matcher's
+ * prefilter (rule.h: KgRule.must).  `<<n-m>>` is a gap over characters
+ * that are not mentions; `implied P` makes a pattern-less pseudo-rule.
  */
 #include "rule.h"
 
@@ -186,14 +189,18 @@ static bool lex_delimited(Parser *p, char close, bool unescape) {
   return true;
 }
 
+/* <n-m> or <<n-m>>; the value keeps the inner '<' of the second form so
+ * parse_gap can tell them apart. */
 static bool lex_gap(Parser *p) {
   size_t i = p->pos + 1;
+  bool twin = i < p->len && p->text[i] == '<';
   while (i < p->len && p->text[i] != '\n' && p->text[i] != '>')
     i++;
-  if (i >= p->len || p->text[i] != '>')
+  if (i >= p->len || p->text[i] != '>' ||
+      (twin && (i + 1 >= p->len || p->text[i + 1] != '>')))
     return false;
   p->tok.val = kg_strndup(p->text + p->pos + 1, i - p->pos - 1);
-  p->pos = i + 1;
+  p->pos = i + 1 + twin;
   return true;
 }
 
@@ -256,7 +263,8 @@ static void lex(Parser *p) {
   } else if (c == '<') {
     t->kind = T_GAP;
     if (!(ok = lex_gap(p)))
-      err_at(p, t->off, "unterminated gap: expected '>'");
+      err_at(p, t->off, "unterminated gap: expected '%s'",
+             p->pos + 1 < p->len && p->text[p->pos + 1] == '<' ? ">>" : ">");
   } else {
     lex_word(p);
   }
@@ -734,10 +742,13 @@ static bool parse_literal_slot(RuleCtx *c) {
   return add_slot(c, name, off, &s);
 }
 
-/* gap := '<' n '-' m '>' */
+/* gap := '<' n '-' m '>' | '<<' n '-' m '>>'  (the second never crosses
+ * a mention) */
 static bool parse_gap(RuleCtx *c) {
   Parser *p = c->p;
-  const char *g = p->tok.val;
+  bool plain = p->tok.val[0] != '<';
+  const char *g = p->tok.val + !plain, *open = plain ? "<" : "<<",
+             *close = plain ? ">" : ">>";
   char *end;
   unsigned long lo = strtoul(g, &end, 10), hi = lo;
   bool ok = end != g && g[0] != '-' && g[0] != '+';
@@ -747,14 +758,20 @@ static bool parse_gap(RuleCtx *c) {
     ok = end != h && h[0] != '-' && h[0] != '+';
   }
   if (!ok || *end)
-    return err_at(p, p->tok.off, "bad gap '<%s>': expected <n-m>", g);
+    return err_at(p, p->tok.off, "bad gap '%s%s%s': expected %sn-m%s", open, g,
+                  close, open, close);
   if (lo > hi)
     return err_at(p, p->tok.off,
-                  "bad gap '<%s>': minimum %lu is greater than maximum %lu", g,
-                  lo, hi);
+                  "bad gap '%s%s%s': minimum %lu is greater than maximum %lu",
+                  open, g, close, lo, hi);
   if (hi > 65535)
-    return err_at(p, p->tok.off, "bad gap '<%s>': at most 65535", g);
-  kg_buf_printf(&c->frag, "(?:.{%lu,%lu}?)", lo, hi);
+    return err_at(p, p->tok.off, "bad gap '%s%s%s': at most 65535", open, g,
+                  close);
+  if (plain)
+    kg_buf_printf(&c->frag, "(?:.{%lu,%lu}?)", lo, hi);
+  else
+    kg_buf_printf(&c->frag, "(?:[^\\x{%X}-\\x{10FFFF}]{%lu,%lu}?)",
+                  KG_MENTION_BASE, lo, hi);
   lex(p);
   return true;
 }
@@ -825,10 +842,48 @@ static bool parse_element_body(RuleCtx *c) {
   }
 }
 
+/* The longest run of s without white space (a literal's space matches
+ * any white space, so only such a run is sure to be in the text). */
+static char *longest_piece(const char *s) {
+  size_t best = 0, best_len = 0;
+  for (size_t i = 0; s[i];) {
+    size_t n = 0;
+    while (s[i + n] && !is_space(s[i + n]))
+      n++;
+    if (n > best_len)
+      best = i, best_len = n;
+    i += n ? n : 1;
+  }
+  return kg_strndup(s + best, best_len);
+}
+
+/* A required literal element: the sentence must hold one of its
+ * alternatives (as text, or as the surface of a mention). */
+static bool add_must(Parser *p, KgRule *r, const KgLiteral *lit) {
+  KgStrVec v = {0};
+  for (size_t i = 0; i < lit->len; i++) {
+    char *piece = longest_piece(lit->items[i]);
+    if (!piece || !kg_vec_push(&v, piece)) {
+      kg_free(piece);
+      kg_strvec_free(&v);
+      return nomem(p);
+    }
+    if (!*piece) { /* nothing sure to be there: no filter */
+      kg_strvec_free(&v);
+      return true;
+    }
+  }
+  if (!kg_vec_push(&r->must, v)) {
+    kg_strvec_free(&v);
+    return nomem(p);
+  }
+  return true;
+}
+
 /* element := body ['?'] */
 static bool parse_element(RuleCtx *c) {
   Parser *p = c->p;
-  size_t start = p->tok.off, n_slots = c->r->slots.len;
+  size_t start = p->tok.off, n_slots = c->r->slots.len, n_lits = c->r->lits.len;
   c->frag.len = 0;
   if (c->frag.data)
     c->frag.data[0] = '\0';
@@ -841,6 +896,9 @@ static bool parse_element(RuleCtx *c) {
   }
   for (size_t i = n_slots; i < c->r->slots.len; i++)
     c->r->slots.items[i].optional = optional;
+  for (size_t i = n_lits; !optional && i < c->r->lits.len; i++)
+    if (!add_must(p, c->r, &c->r->lits.items[i]))
+      return false;
   char *frag =
       optional ? kg_strfmt("(?:%s)?", c->frag.data) : kg_strdup(c->frag.data);
   char *desc = kg_strndup(p->text + start, p->prev_end - start);
@@ -1095,6 +1153,9 @@ void kg_rule_free(KgRule *r) {
     kg_free(r->emits.items[i].constant);
   kg_vec_free(&r->emits);
   kg_vec_free(&r->need);
+  for (size_t i = 0; i < r->must.len; i++)
+    kg_strvec_free(&r->must.items[i]);
+  kg_vec_free(&r->must);
 }
 
 static bool valid_id(const char *s) {
@@ -1357,6 +1418,38 @@ static bool parse_qualify(Parser *p) {
   return ok;
 }
 
+/* implied := 'implied' PREDICATE   (facts the gazetteer declares) */
+static bool parse_implied(Parser *p) {
+  unsigned line, col;
+  size_t bol, off;
+  lex(p);
+  locate(p->text, p->tok.off, &line, &col, &bol);
+  char *pred = take_word(p, "a predicate", &off);
+  if (!pred)
+    return false;
+  KgRuleSet *rs = p->ld->rs;
+  KgEmit e = {.predicate = kg_ontology_predicate(rs->onto, pred),
+              .slot = -1,
+              .vocab = -1};
+  KgRule r = {.file = p->path, .line = line};
+  bool ok = e.predicate >= 0 ||
+            err_at(p, off,
+                   "unknown predicate '%s' (not a property of the "
+                   "ontology)",
+                   pred);
+  for (size_t i = 0; ok && i < rs->implied.len; i++)
+    if (rs->implied.items[i].emits.items[0].predicate == e.predicate)
+      ok = err_at(p, off, "duplicate 'implied %s' (first at %s:%u)", pred,
+                  rs->implied.items[i].file, rs->implied.items[i].line);
+  if (ok && (!(r.id = kg_strfmt("implied.%s", pred)) ||
+             !kg_vec_push(&r.emits, e) || !kg_vec_push(&rs->implied, r)))
+    ok = nomem(p);
+  if (!ok)
+    kg_rule_free(&r);
+  kg_free(pred);
+  return ok;
+}
+
 static KgStatus load_file(Loader *ld, const char *path, bool *empty);
 
 /* include := 'include' STRING   (relative to the including file) */
@@ -1404,10 +1497,11 @@ static const struct {
     {"include", parse_include}, {"set", parse_set},
     {"vocab", parse_vocab},     {"ref", parse_ref},
     {"entity", parse_entity},   {"rule", parse_rule},
-    {"qualify", parse_qualify},
+    {"qualify", parse_qualify}, {"implied", parse_implied},
 };
 
-/* statement := include | set | vocab | ref | entity | rule | qualify */
+/* statement := include | set | vocab | ref | entity | rule | qualify
+ *            | implied */
 static bool parse_statement(Parser *p) {
   if (p->tok.kind == T_ERROR)
     return false;
@@ -1421,7 +1515,7 @@ static bool parse_statement(Parser *p) {
       }
   return err_at(p, p->tok.off,
                 "unknown statement '%.*s' (expected include, set, vocab, "
-                "ref, entity, rule or qualify)",
+                "ref, entity, rule, qualify or implied)",
                 (int)p->tok.len, p->text + p->tok.off);
 }
 
@@ -1527,6 +1621,9 @@ void kg_ruleset_free(KgRuleSet *rs) {
   for (size_t i = 0; i < rs->rules.len; i++)
     kg_rule_free(&rs->rules.items[i]);
   kg_vec_free(&rs->rules);
+  for (size_t i = 0; i < rs->implied.len; i++)
+    kg_rule_free(&rs->implied.items[i]);
+  kg_vec_free(&rs->implied);
   for (size_t i = 0; i < rs->vocabs.len; i++) {
     kg_free(rs->vocabs.items[i].name);
     kg_strvec_free(&rs->vocabs.items[i].keys);
@@ -1611,6 +1708,8 @@ static KgStatus load_all(const KgStrVec *paths, const char *where,
     kg_error_set(&e, KG_ERR_SYNTAX, where, 0, 0, "the rule set has no rules");
     report(&ld, &e);
   }
+  for (size_t i = 0; i < rs->implied.len; i++) /* after every rule */
+    rs->implied.items[i].index = rs->rules.len + i;
   kg_vec_free(&ld.stack);
   kg_strvec_free(&ld.loaded);
   KgStatus st = ld.nomem ? KG_ERR_NOMEM

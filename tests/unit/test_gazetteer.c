@@ -527,3 +527,93 @@ Test(gazetteer, load_reports_syntax_errors) {
   kg_gazetteer_free(g);
   kg_ontology_free(onto);
 }
+
+/* ---------------------------------------------------------- relations */
+
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  cr_assert_not_null(f, "%s", path);
+  fputs(text, f);
+  fclose(f);
+}
+
+typedef struct {
+  KgBuf text;
+  size_t n;
+} MsgLog;
+
+static void log_msg(void *ctx, const KgError *e) {
+  MsgLog *m = ctx;
+  m->n++;
+  kg_buf_printf(&m->text, "%s\n", e->message);
+}
+
+Test(gazetteer, load_relations) {
+  const char *onto_path = "/tmp/kg_test_gaz_rel_onto.ttl",
+             *ent_path = "/tmp/kg_test_gaz_rel_entities.ttl";
+  write_file(onto_path,
+             "@prefix kgo: <http://example.org/kg/ontology#> .\n"
+             "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+             "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+             "kgo:Organization a owl:Class .\nkgo:Product a owl:Class .\n"
+             "kgo:Person a owl:Class .\n"
+             "kgo:partOf a owl:ObjectProperty ; rdfs:domain [ a owl:Class ;"
+             " owl:unionOf ( kgo:Organization kgo:Product ) ] ;"
+             " rdfs:range kgo:Organization .\n"
+             "kgo:rivals a owl:ObjectProperty ; rdfs:domain owl:Thing ;"
+             " rdfs:range owl:Thing .\n");
+  write_file(ent_path,
+             "@prefix e: <http://example.org/kg/entity/> .\n"
+             "@prefix kgo: <http://example.org/kg/ontology#> .\n"
+             "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+             "e:Tencent_Cloud kgo:partOf e:Tencent ; kgo:rivals e:Ali_Cloud ;\n"
+             "  a kgo:Product ; rdfs:label \"腾讯云\" .\n"
+             "e:Ali_Cloud a kgo:Product ; rdfs:label \"阿里云\" ;\n"
+             "  kgo:partOf e:Alibaba, e:Alibaba, e:Nowhere ;\n"
+             "  kgo:unknownPredicate e:Alibaba .\n"
+             "e:Tencent a kgo:Organization ; rdfs:label \"腾讯\" .\n"
+             "e:Alibaba a kgo:Organization ; rdfs:label \"阿里巴巴\" .\n"
+             "e:Pony_Ma a kgo:Person ; rdfs:label \"马化腾\" ;"
+             " kgo:partOf e:Tencent .\n");
+  KgOntology *onto = NULL;
+  KgError err = {0};
+  cr_assert_eq(kg_ontology_load(onto_path, &onto, &err), KG_SUCCESS, "%s",
+               err.message);
+  KgGazetteer *g = gaz_new();
+  MsgLog log = {0};
+  cr_assert_eq(kg_gazetteer_load(g, onto, ent_path, log_msg, &log, &err),
+               KG_SUCCESS, "%s", err.message);
+  cr_expect_eq(log.n, 2, "%s", log.text.data);
+  cr_expect(strstr(log.text.data, "relation Ali_Cloud partOf Nowhere: the "
+                                  "object is no entity; skipped\n"),
+            "%s", log.text.data);
+  cr_expect(strstr(log.text.data,
+                   "relation Pony_Ma partOf Tencent: the subject is outside "
+                   "the predicate's domain; skipped\n"),
+            "%s", log.text.data);
+  /* ids by key: Ali_Cloud 0, Alibaba 1, Pony_Ma 2, Tencent 3,
+   * Tencent_Cloud 4; the repeated triple is kept once */
+  cr_expect_eq(kg_gazetteer_n_relations(g), 3);
+  int part = kg_ontology_predicate(onto, "partOf"),
+      rivals = kg_ontology_predicate(onto, "rivals");
+  size_t n;
+  const KgEntityRelation *r = kg_gazetteer_relations(g, 0, &n);
+  cr_assert_eq(n, 1);
+  cr_expect(r[0].predicate == part && r[0].object == 1);
+  r = kg_gazetteer_relations(g, 4, &n);
+  cr_assert_eq(n, 2);
+  cr_expect(r[0].predicate == part && r[0].object == 3);
+  cr_expect(r[1].predicate == rivals && r[1].object == 0);
+  cr_expect_null(kg_gazetteer_relations(g, 1, &n));
+  cr_expect_eq(n, 0);
+  cr_expect_eq(kg_gazetteer_add_relation(g, 2, part, 3), KG_SUCCESS);
+  cr_expect_eq(kg_gazetteer_add_relation(g, 2, part, 3), KG_SUCCESS);
+  cr_expect_eq(kg_gazetteer_n_relations(g), 4);
+  cr_expect_eq(kg_gazetteer_add_relation(g, 9, part, 3), KG_ERR_BAD_ARG);
+  cr_expect_eq(kg_gazetteer_add_relation(g, 2, -1, 3), KG_ERR_BAD_ARG);
+  kg_buf_free(&log.text);
+  kg_gazetteer_free(g);
+  kg_ontology_free(onto);
+  remove(onto_path);
+  remove(ent_path);
+}

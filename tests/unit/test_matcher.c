@@ -1,15 +1,18 @@
 /* Unit tests for matcher.c and mentions.c: PCRE2 limits on a pathological
  * rule, sharing one rule set between threads, the fields of a fact, the
- * explain report and the lint warnings. */
+ * explain report, the lint warnings, the literal prefilter (the bundled
+ * rules give the same facts with and without it) and implied facts. */
 #include "gazetteer.h"
 #include "matcher.h"
 #include "normalizer.h"
 #include "ontology.h"
+#include "rule.h"
 #include "rule_parser.h"
 #include "segmenter.h"
 #include "util.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -324,4 +327,187 @@ Test(matcher, many_rules_cost_little_more) {
   kg_buf_free(&text);
   kg_ruleset_free(a);
   kg_ruleset_free(b);
+}
+
+/* ------------------------------------------------ literal prefilter */
+
+static char *facts_with(const KgRuleSet *rs, const KgNormText *nt,
+                        const KgSpanVec *sents) {
+  Sink s = {0};
+  cr_assert_eq(
+      kg_match_document(rs, nt, sents, "doc", on_fact, &s, NULL, NULL, NULL),
+      KG_SUCCESS);
+  return s.facts.data ? kg_buf_take(&s.facts, NULL) : kg_strdup("");
+}
+
+/* Facts of every text file under dir, with and without the literal
+ * filter; returns how many facts there were. */
+static size_t compare_filter(KgRuleSet *rs, const char *dir) {
+  DIR *d = opendir(dir);
+  cr_assert_not_null(d, "%s", dir);
+  size_t n = 0;
+  for (struct dirent *de; (de = readdir(d)) != NULL;) {
+    size_t len = strlen(de->d_name);
+    if (len < 5 || strcmp(de->d_name + len - 4, ".txt") != 0)
+      continue;
+    char path[512], *text;
+    KgError err;
+    snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+    cr_assert_eq(kg_read_file(path, 1 << 22, &text, &len, &err), KG_SUCCESS);
+    KgNormText nt = {0};
+    KgSpanVec sents = {0};
+    cr_assert_eq(kg_normalize(norm, text, len, &nt), KG_SUCCESS);
+    cr_assert_eq(kg_segment(nt.text, nt.len, &sents), KG_SUCCESS);
+    rs->no_literal_filter = false;
+    char *with = facts_with(rs, &nt, &sents);
+    rs->no_literal_filter = true;
+    char *without = facts_with(rs, &nt, &sents);
+    cr_expect_str_eq(with, without, "%s", path);
+    for (const char *p = with; (p = strchr(p, '|')) != NULL; p++)
+      n++;
+    kg_free(with);
+    kg_free(without);
+    kg_free(text);
+    kg_vec_free(&sents);
+    kg_norm_text_free(&nt);
+  }
+  closedir(d);
+  return n;
+}
+
+Test(matcher, literal_filter_changes_no_fact) {
+  KgOntology *o = NULL;
+  KgGazetteer *g = NULL;
+  KgRuleSet *rs = NULL;
+  KgError err;
+  cr_assert_eq(kg_ontology_load("rules/ontology.ttl", &o, &err), KG_SUCCESS);
+  cr_assert_eq(kg_gazetteer_new(norm, &g), KG_SUCCESS);
+  cr_assert_eq(kg_gazetteer_load(g, o, "rules/entities.ttl", NULL, NULL, &err),
+               KG_SUCCESS);
+  cr_assert_eq(kg_gazetteer_compile(g), KG_SUCCESS);
+  cr_assert_eq(kg_ruleset_load("rules", o, g, norm, NULL, NULL, &rs, &err),
+               KG_SUCCESS, "%s:%u: %s", err.file, err.line, err.message);
+  size_t filtered = 0;
+  for (size_t i = 0; i < rs->rules.len; i++)
+    filtered += rs->rules.items[i].must.len > 0;
+  cr_expect_gt(filtered, rs->rules.len / 2, "%zu of %zu rules", filtered,
+               rs->rules.len);
+  size_t n =
+      compare_filter(rs, "corpus/en") + compare_filter(rs, "corpus/zh-hans") +
+      compare_filter(rs, "corpus/zh-hant") + compare_filter(rs, "tests/unseen");
+  cr_expect_gt(n, 20, "only %zu facts", n);
+  kg_ruleset_free(rs);
+  kg_gazetteer_free(g);
+  kg_ontology_free(o);
+}
+
+Test(matcher, literal_filter_strings) {
+  KgRuleSet *rs = rules_from(
+      "set verbs = 发布 | open  sourced\n"
+      "rule r =\n  {o:Organization} (推出|@verbs) 了? <0-3> \"big  new\" "
+      "[k: /x+/] {m:Model}\n  emit releases(o, m)\n",
+      gaz);
+  const KgRule *r = &rs->rules.items[0];
+  cr_assert_eq(r->must.len, 2);
+  /* alternatives longest first; the longest piece without white space */
+  cr_expect_str_eq(r->must.items[0].items[0], "sourced");
+  cr_expect_str_eq(r->must.items[0].items[1], "推出");
+  cr_expect_str_eq(r->must.items[0].items[2], "发布");
+  cr_expect_str_eq(r->must.items[1].items[0], "big");
+  Sink s = {0};
+  match_text(rs, "百度open\nsourced了 big\tnew xx文心一言。", &s, NULL);
+  cr_expect_str_eq(s.facts.data, "Baidu releases ERNIE_Bot -|");
+  kg_buf_free(&s.facts);
+  kg_ruleset_free(rs);
+}
+
+/* ------------------------------------------------------ implied facts */
+
+Test(matcher, implied_facts_of_a_name) {
+  KgRuleSet *rs = rules_from("implied partOf\n"
+                             "rule r =\n  {o:Organization} 发布 {m:Model}\n"
+                             "  emit releases(o, m)\n",
+                             gaz);
+  const char *text = "阿里云和阿里云都很忙。他说腾讯云发布了新东西。";
+  KgNormText nt = {0};
+  KgSpanVec sents = {0};
+  kg_normalize(norm, text, strlen(text), &nt);
+  kg_segment(nt.text, nt.len, &sents);
+  KgMatchFact f = {0};
+  cr_assert_eq(
+      kg_match_document(rs, &nt, &sents, "d", keep_first, &f, NULL, NULL, NULL),
+      KG_SUCCESS);
+  cr_expect_str_eq(f.rule, "implied.partOf");
+  cr_expect_str_eq(f.predicate, "partOf");
+  cr_expect_str_eq(f.subject.key, "AlibabaCloud");
+  cr_expect_str_eq(f.object.key, "Alibaba");
+  cr_expect_str_eq(f.object.type, "Organization");
+  cr_expect_eq(f.sentence, 0);
+  cr_expect_eq(f.begin, 0);
+  cr_expect_eq(f.end, strlen("阿里云"));
+  cr_expect_eq(f.subject.begin, 0);
+  cr_expect_null(f.qualifier);
+  free((char *)f.subject.key);
+  free((char *)f.object.key);
+  free((char *)f.subject.label);
+  /* one fact per sentence; 腾讯云 states its own */
+  Sink s = {0};
+  match_text(rs, text, &s, NULL);
+  cr_expect_str_eq(s.facts.data, "AlibabaCloud partOf Alibaba -|"
+                                 "TencentCloud partOf Tencent -|");
+  kg_buf_free(&s.facts);
+  char *report = NULL;
+  cr_assert_eq(kg_explain(rs, &nt, &sents, &report), KG_SUCCESS);
+  cr_expect(strstr(report, "  implied.partOf: stated by the name \"阿里云\"\n"
+                           "    emits partOf(AlibabaCloud, Alibaba)\n"),
+            "%s", report);
+  kg_free(report);
+  kg_vec_free(&sents);
+  kg_norm_text_free(&nt);
+  kg_ruleset_free(rs);
+}
+
+Test(matcher, no_implied_facts_without_the_statement) {
+  KgRuleSet *rs = rules_from("rule r =\n  {o:Organization} 发布 {m:Model}\n"
+                             "  emit releases(o, m)\n",
+                             gaz);
+  Sink s = {0};
+  match_text(rs, "阿里云很忙。", &s, NULL);
+  cr_expect_eq(s.n, 0, "%s", s.facts.data);
+  kg_buf_free(&s.facts);
+  kg_ruleset_free(rs);
+}
+
+Test(matcher, lint_domain_and_range) {
+  KgRuleSet *rs =
+      rules_from("implied hosts\n"
+                 "rule a =\n  {p:Person|Organization} 支持 {s:Stance}\n"
+                 "  emit advocates(p, s)\n"
+                 "rule b =\n  {m:Model} 加入 {o:Organization}\n"
+                 "  emit worksFor(m, Baidu)\n  emit releases(o, Qianfan)\n",
+                 gaz);
+  Sink s = {0};
+  size_t n = kg_ruleset_lint(rs, on_msg, &s);
+  cr_expect_eq(n, 5, "%s", s.warnings.data);
+  cr_expect(strstr(s.warnings.data,
+                   ": gazetteer entities of type Product are used by no "
+                   "rule\n"),
+            "%s", s.warnings.data);
+  cr_expect(strstr(s.warnings.data,
+                   ": rule 'a': the subject of advocates, slot 'p', may be "
+                   "Organization: outside its rdfs:domain (Person)\n"),
+            "%s", s.warnings.data);
+  cr_expect(strstr(s.warnings.data,
+                   ": rule 'b': the subject of worksFor, slot 'm', may be "
+                   "Model: outside its rdfs:domain (Person)\n"),
+            "%s", s.warnings.data);
+  cr_expect(strstr(s.warnings.data,
+                   ": rule 'b': the object of releases, entity Qianfan, may "
+                   "be Product: outside its rdfs:range (Model)\n"),
+            "%s", s.warnings.data);
+  cr_expect(strstr(s.warnings.data, ": 'implied.hosts' gives nothing: the "
+                                    "gazetteer declares no such relation\n"),
+            "%s", s.warnings.data);
+  kg_buf_free(&s.warnings);
+  kg_ruleset_free(rs);
 }

@@ -261,6 +261,28 @@ Test(rules, missing_folder) {
   cr_expect_null(rs);
 }
 
+Test(rules, gap_errors) {
+  Msgs m = {0};
+  KgRuleSet *rs = NULL;
+  KgStatus st = load_text("rule a =\n  {o:Organization} <<0-3> 发布\n"
+                          "  emit releases(o, o)\n"
+                          "rule b =\n  {o:Organization} <<5-1>> 发布\n"
+                          "  emit releases(o, o)\n"
+                          "rule c =\n  {o:Organization} <<0-70000>> 发布\n"
+                          "  emit releases(o, o)\n"
+                          "implied nope\n",
+                          &m, &rs);
+  cr_assert_eq(st, KG_ERR_SYNTAX);
+  cr_expect_str_eq(m.text.data,
+                   "2:20: unterminated gap: expected '>>'\n"
+                   "5:20: bad gap '<<5-1>>': minimum 5 is greater than "
+                   "maximum 1\n"
+                   "8:20: bad gap '<<0-70000>>': at most 65535\n"
+                   "10:9: unknown predicate 'nope' (not a property of the "
+                   "ontology)\n");
+  kg_buf_free(&m.text);
+}
+
 Test(rules, out_of_memory_everywhere) {
   const char *path = RULES_DIR "cases/vocab_qualifier/test.rules";
   for (long n = 0;; n++) {
@@ -276,4 +298,23 @@ Test(rules, out_of_memory_everywhere) {
     cr_assert_eq(st, KG_ERR_NOMEM, "at %ld: %s", n, err.message);
     cr_assert_lt(n, 100000);
   }
+}
+
+Test(rules, out_of_memory_in_new_constructs) {
+  const char *paths[] = {RULES_DIR "cases/implied/test.rules",
+                         RULES_DIR "cases/entity_gap/test.rules"};
+  for (int k = 0; k < 2; k++)
+    for (long n = 0;; n++) {
+      KgRuleSet *rs = NULL;
+      KgError err;
+      kg_alloc_fail_after(n);
+      KgStatus st = kg_ruleset_load_file(paths[k], onto, gaz, norm, NULL, NULL,
+                                         &rs, &err);
+      kg_alloc_fail_after(-1);
+      kg_ruleset_free(rs);
+      if (st == KG_SUCCESS)
+        break;
+      cr_assert_eq(st, KG_ERR_NOMEM, "%s at %ld: %s", paths[k], n, err.message);
+      cr_assert_lt(n, 100000);
+    }
 }
