@@ -487,11 +487,13 @@ static bool settle_sentence(Doc *d) {
 static bool implied_one(Doc *d, const KgRule *r, const KgMention *m,
                         const KgEntityRelation *x) {
   const KgEntityDef *o = kg_gazetteer_entity(d->rs->gaz, x->object);
+  /* The object is not written in the text (it is inside the name), so it
+   * gets an empty span, like a constant: the name is no alias of it. */
   KgMentionRef obj = {o->key,
                       o->label ? o->label : o->key,
                       kg_rule_type_name(d->rs, o->type),
                       m->begin,
-                      m->end,
+                      m->begin,
                       0,
                       0};
   Cand c = {mention_ref(d, m), obj,    x->predicate, NULL, r,
@@ -697,6 +699,26 @@ static void explain_facts(const Doc *d, size_t from, size_t to, KgBuf *out) {
   }
 }
 
+/* An element as written, on one line (a long alternation spans lines in
+ * the rule file) and cut after max code points. */
+static void put_oneline(KgBuf *out, const char *s, size_t max) {
+  size_t n = 0;
+  bool space = false;
+  for (; *s && n < max; s++) {
+    if (*s == '\n' || *s == ' ' || *s == '\t') {
+      space = true;
+      continue;
+    }
+    if (space)
+      kg_buf_putc(out, ' '), n++;
+    space = false;
+    kg_buf_putc(out, *s);
+    n += ((unsigned char)*s & 0xC0) != 0x80;
+  }
+  if (*s)
+    kg_buf_puts(out, "…");
+}
+
 static KgStatus explain_rule(Doc *d, const KgRule *r, KgBuf *out) {
   size_t from = d->cands.len, tags = d->tags.len;
   KgStatus st = match_rule(d, r, NULL);
@@ -716,10 +738,10 @@ static KgStatus explain_rule(Doc *d, const KgRule *r, KgBuf *out) {
     d->rule = r;
     size_t k = matching_prefix(d, r);
     d->rule = NULL;
-    kg_buf_printf(out,
-                  "no match: %zu of %zu elements matched, stopped at "
-                  "'%s'\n",
-                  k, r->frags.len, r->descs.items[k]);
+    kg_buf_printf(out, "no match: %zu of %zu elements matched, stopped at '",
+                  k, r->frags.len);
+    put_oneline(out, r->descs.items[k], 60);
+    kg_buf_puts(out, "'\n");
   }
   return KG_SUCCESS;
 }
