@@ -4,7 +4,12 @@
 # installed library through pkg-config extracts a fact from one sentence.
 source "$(dirname "$0")/../tools/lib.sh"
 : "${KG_BUILD_DIR:?}"
-cmake --install "$KG_BUILD_DIR" --prefix "$TMP/prefix" >/dev/null
+# Install from a plain build: a library built with AddressSanitizer is
+# not what users install, and cannot be loaded by a program built without.
+B=$KG_BUILD_DIR/install-build
+cmake -S "$ROOT" -B "$B" -DCMAKE_BUILD_TYPE=Release -DKG_TESTS=OFF >/dev/null
+cmake --build "$B" -j"$(nproc)" >/dev/null
+cmake --install "$B" --prefix "$TMP/prefix" >/dev/null
 P=$TMP/prefix
 for f in bin/kg include/kg.h share/man/man1/kg.1 \
   share/bash-completion/completions/kg; do
@@ -37,7 +42,7 @@ C
 export PKG_CONFIG_PATH=$pc
 cc "$TMP/one.c" -o "$TMP/one" $(pkg-config --cflags --libs kg) ||
   fail "cannot build against the installed kg"
-ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 LD_LIBRARY_PATH=$(dirname "$(ls "$P"/lib*/libkg.so | head -1)") \
+LD_LIBRARY_PATH=$(dirname "$(ls "$P"/lib*/libkg.so | head -1)") \
   "$TMP/one" "$ROOT/rules" "Meta released Llama 2 as open weights." >"$TMP/out" ||
   fail "the program failed"
 cat "$TMP/out"
