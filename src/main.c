@@ -611,7 +611,7 @@ static int cmd_explain(int argc, char **argv) {
   }
   if (optind != argc - 1)
     return usage_error("explain", "%s", "expects one TEXT (or - for stdin)");
-  size_t len;
+  size_t len = 0;
   char *text = strcmp(argv[optind], "-") == 0 ? read_stdin(&len)
                                               : strdup(argv[optind]);
   if (!text) {

@@ -34,4 +34,23 @@ for f in graph.ttl graph.dot; do
   cmp "$TMP/a/$f" "out/$f" ||
     fail "out/$f is stale: rebuild with 'build/kg build' and commit out/"
 done
+# The picture: an evidence sentence in a tooltip; --focus keeps only the
+# neighbourhood (Baidu's founder is in it, OpenAI is not).
+sentence=$(python3 - "$TMP/a.nt" <<'PY'
+import re, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    m = re.search(r'nif-core#anchorOf> "((?:[^"\\]|\\.)*)"', line)
+    if m and "\\" not in m.group(1):
+        print(m.group(1)[:40])
+        break
+PY
+)
+[ -n "$sentence" ] || fail "no evidence sentence found"
+python3 -c 'import sys,html; t=open(sys.argv[1],encoding="utf-8").read(); sys.exit(0 if sys.argv[2] in html.unescape(t) else 1)' \
+  "$TMP/a/graph.svg" "$sentence" || fail "SVG tooltips lack the evidence sentence: $sentence"
+"$KG" render out/graph.ttl --focus Baidu --depth 1 -f svg -o "$TMP/baidu.svg"
+xmllint --noout "$TMP/baidu.svg" || fail "focus SVG rejected"
+grep -q 'id="e_Baidu' "$TMP/baidu.svg" || fail "focus lacks Baidu"
+grep -q 'id="e_RobinLi' "$TMP/baidu.svg" || fail "focus lacks Baidu's founder"
+grep -q 'id="e_OpenAI' "$TMP/baidu.svg" && fail "focus drew OpenAI, two hops away"
 echo "build_corpus: $n_facts facts, outputs valid and reproducible"

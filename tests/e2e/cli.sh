@@ -25,4 +25,32 @@ assert_contains "$TMP/err" "unknown format 'jpeg'"
 [ $rc -eq 1 ] || fail "missing input exit $rc"
 assert_contains "$TMP/err" "/no/such/input"
 set -e
+# Progress: on a terminal (script gives the build a pseudo-terminal) one
+# line rewritten in place; piped, none.  -v: one line per document.
+if command -v script >/dev/null; then
+  script -qec "'$KG' build -o '$TMP/tty' corpus" /dev/null >"$TMP/tty.log" 2>&1 ||
+    fail "build under a terminal"
+  grep -qE $'\r(\033\\[K)?kg: [0-9]+/[0-9]+ documents, [0-9.]+ MB/s' "$TMP/tty.log" ||
+    fail "no progress line on a terminal"
+fi
+"$KG" build -o "$TMP/piped" corpus 2>"$TMP/piped.log" >/dev/null
+grep -q 'MB/s' "$TMP/piped.log" && fail "progress written to a pipe"
+grep -q $'\r' "$TMP/piped.log" && fail "carriage return written to a pipe"
+"$KG" build -v -q -o "$TMP/verbose" corpus 2>"$TMP/verbose.log"
+n_docs=$(find corpus -type f | wc -l)
+[ "$(grep -c ' facts, [0-9]* warnings$' "$TMP/verbose.log")" -eq "$n_docs" ] ||
+  fail "-v does not give one line per document"
+
+# --json: valid JSON on stdout whose counts match the Turtle.
+"$KG" build -q --json -f ttl,nt -o "$TMP/json" corpus >"$TMP/summary.json"
+python3 - "$TMP/summary.json" "$TMP/json/graph.nt" <<'PY' || fail "--json"
+import json, sys
+s = json.load(open(sys.argv[1]))
+nt = open(sys.argv[2], encoding="utf-8").read().splitlines()
+stmts = sum(1 for l in nt if l.endswith("<http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement> ."))
+assert s["facts"]["total"] == stmts, (s["facts"]["total"], stmts)
+assert sum(s["facts"]["by_predicate"].values()) == stmts
+assert s["documents"]["read"] >= 5 and s["documents"]["skipped"] == 0
+print("json: %d facts" % stmts)
+PY
 echo "cli: ok"
