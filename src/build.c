@@ -200,9 +200,8 @@ static KgStatus sentence_text(DocCtx *d, size_t i, const char **text,
     d->sentence_text[i] = original_slice(&d->orig, b, e);
     if (!d->sentence_text[i])
       return KG_ERR_NOMEM;
-    d->sentence_lang[i] =
-        kg_normalizer_lang(d->rules->norm, d->sentence_text[i],
-                           strlen(d->sentence_text[i]));
+    d->sentence_lang[i] = kg_normalizer_lang(
+        d->rules->norm, d->sentence_text[i], strlen(d->sentence_text[i]));
   }
   *text = d->sentence_text[i];
   *lang = d->sentence_lang[i];
@@ -260,9 +259,12 @@ static KgStatus extract_document(const KgRules *rules, const char *key,
     st = kg_match_document(rules->rules, &nt, &sentences, key, on_match_fact,
                            &d, on_msg, msg_ctx, &ms);
   if (!st) {
-    KgDocView view = {key, doc->sha256,
+    KgDocView view = {key,
+                      doc->sha256,
                       kg_normalizer_lang(rules->norm, doc->text, doc->len),
-                      doc->format, sentences.len, doc->bytes};
+                      doc->format,
+                      sentences.len,
+                      doc->bytes};
     st = kg_fact_store_add_document(store, &view);
   }
   if (stats) {
@@ -296,8 +298,7 @@ KgStatus kg_extract(const KgRules *rules, const char *text, size_t len,
                     KgFoundFunc on_fact, void *ctx, KgError *err) {
   KgDocText doc = {(char *)text, len, len, "", "text", "UTF-8"};
   KgFactStore *fs = kg_fact_store_new();
-  KgStatus st = fs ? extract_document(rules, "text", &doc, fs, NULL, NULL,
-                                      NULL)
+  KgStatus st = fs ? extract_document(rules, "text", &doc, fs, NULL, NULL, NULL)
                    : KG_ERR_NOMEM;
   if (st) {
     kg_fact_store_free(fs);
@@ -439,10 +440,9 @@ static void report_progress(Pool *p, size_t i, const KgBuildStats *stats) {
   size_t facts = 0;
   for (size_t f = 0; r->store && f < kg_fact_store_n_facts(r->store); f++)
     facts += kg_fact_store_fact(r->store, f).n_evidence;
-  KgProgress pr = {i + 1,           p->inputs->len,
-                   stats->bytes,    p->inputs->items[i].key,
-                   facts,           r->msgs.len,
-                   (int)r->stats.skipped};
+  KgProgress pr = {
+      i + 1, p->inputs->len, stats->bytes,         p->inputs->items[i].key,
+      facts, r->msgs.len,    (int)r->stats.skipped};
   p->opts->on_progress(p->opts->progress_ctx, &pr);
 }
 
@@ -481,8 +481,16 @@ static KgStatus process_all(const KgBuildOptions *opts, const KgRules *rules,
                             const KgInputVec *inputs, KgFactStore *graph,
                             KgBuildStats *stats, KgError *err) {
   unsigned n = thread_count(opts, inputs->len);
-  Pool p = {opts, rules, inputs, NULL, 0, 0, 4 * (size_t)n, false,
-            PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+  Pool p = {opts,
+            rules,
+            inputs,
+            NULL,
+            0,
+            0,
+            4 * (size_t)n,
+            false,
+            PTHREAD_MUTEX_INITIALIZER,
+            PTHREAD_COND_INITIALIZER};
   p.results = kg_calloc(inputs->len + 1, sizeof *p.results);
   pthread_t *tids = kg_calloc(n, sizeof *tids);
   if (!p.results || !tids) {
@@ -535,8 +543,7 @@ static KgStatus make_dir(const char *dir, KgError *err) {
       *s = '\0';
       if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
         KgStatus st = kg_error_set(err, KG_ERR_IO, copy, 0, 0,
-                                   "cannot create folder: %s",
-                                   strerror(errno));
+                                   "cannot create folder: %s", strerror(errno));
         kg_free(copy);
         return st;
       }
@@ -584,8 +591,7 @@ static KgStatus write_output(const KgFactStore *graph, const KgBuildOptions *o,
   KgStatus st = kg_atomic_open(path, &af, err);
   if (!st && outputs[k].syntax) {
     /* RDF is streamed to the file: it is the largest output by far */
-    st = kg_rdf_write_file(graph,
-                           o->base_iri ? o->base_iri : KG_DEFAULT_BASE,
+    st = kg_rdf_write_file(graph, o->base_iri ? o->base_iri : KG_DEFAULT_BASE,
                            outputs[k].syntax, af.f, err);
   } else if (!st) {
     KgDotOptions d = {0};
@@ -659,14 +665,12 @@ static void count_graph(const KgFactStore *graph, KgBuildStats *stats) {
   for (size_t i = 0; i < stats->entities; i++)
     count_name(stats->by_type, &stats->n_by_type,
                kg_fact_store_entity(graph, i).type);
-  qsort(stats->by_predicate, stats->n_by_predicate, sizeof(KgCount),
-        cmp_count);
+  qsort(stats->by_predicate, stats->n_by_predicate, sizeof(KgCount), cmp_count);
   qsort(stats->by_type, stats->n_by_type, sizeof(KgCount), cmp_count);
 }
 
 KgStatus kg_build_graph(const KgBuildOptions *opts, const KgRules *rules,
-                        KgFactStore *graph, KgBuildStats *stats,
-                        KgError *err) {
+                        KgFactStore *graph, KgBuildStats *stats, KgError *err) {
   static const char *const default_inputs[] = {"corpus"};
   const char *const *in = opts->n_inputs ? opts->inputs : default_inputs;
   size_t n_in = opts->n_inputs ? opts->n_inputs : 1;

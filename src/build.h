@@ -13,8 +13,7 @@
 /** Read and extract every input of opts into graph (sorted on return),
  * without writing any output. */
 KgStatus kg_build_graph(const KgBuildOptions *opts, const KgRules *rules,
-                        KgFactStore *graph, KgBuildStats *stats,
-                        KgError *err);
+                        KgFactStore *graph, KgBuildStats *stats, KgError *err);
 
 /** The ontology a rule set was loaded with. */
 const KgOntology *kg_rules_ontology(const KgRules *rules);

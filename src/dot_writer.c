@@ -419,7 +419,7 @@ typedef struct {
       *e_id, *e_style;
   Agsym_t *n_color, *n_penwidth;
   const KgFactStore *diff_old, *diff_new; /* a diff picture, or NULL */
-  bool change_seen[3];                   /* Change values drawn */
+  bool change_seen[3];                    /* Change values drawn */
   KgBuf tmp;
 } Builder;
 
@@ -455,12 +455,11 @@ static Change entity_change(const Builder *bd, const char *key) {
 }
 
 static Change fact_change(const Builder *bd, const KgFactView *f) {
-  return change_of(kg_fact_store_find_fact(bd->diff_old, f->subject,
-                                           f->predicate, f->object,
-                                           f->qualifier) >= 0,
-                   kg_fact_store_find_fact(bd->diff_new, f->subject,
-                                           f->predicate, f->object,
-                                           f->qualifier) >= 0);
+  return change_of(
+      kg_fact_store_find_fact(bd->diff_old, f->subject, f->predicate, f->object,
+                              f->qualifier) >= 0,
+      kg_fact_store_find_fact(bd->diff_new, f->subject, f->predicate, f->object,
+                              f->qualifier) >= 0);
 }
 
 /* Recolour node n for a diff picture; its shape still tells its type. */
@@ -734,8 +733,8 @@ static void add_legend(Builder *bd) {
       continue;
     char name[64];
     snprintf(name, sizeof name, "legend_%s", CHANGES[c].name);
-    Agnode_t *n = legend_node(bd, sub, name, CHANGES[c].name, N_TYPES,
-                              SIDE_NONE);
+    Agnode_t *n =
+        legend_node(bd, sub, name, CHANGES[c].name, N_TYPES, SIDE_NONE);
     agxset(n, bd->n_shape, "box");
     diff_node(bd, n, (Change)c, "legend");
   }

@@ -51,8 +51,8 @@ struct KgFactStore {
  * tells whether item i has the key. */
 typedef bool (*IndexEq)(const KgFactStore *fs, size_t item, const void *key);
 
-static size_t index_probe(const KgFactStore *fs, const Index *ix,
-                          uint64_t hash, IndexEq eq, const void *key) {
+static size_t index_probe(const KgFactStore *fs, const Index *ix, uint64_t hash,
+                          IndexEq eq, const void *key) {
   size_t mask = ix->cap - 1;
   for (size_t i = (size_t)hash & mask;; i = (i + 1) & mask) {
     size_t slot = ix->slots[i];
@@ -164,8 +164,7 @@ static bool entity_eq(const KgFactStore *fs, size_t i, const void *key) {
 long kg_fact_store_find_entity(const KgFactStore *fs, const char *key) {
   if (!fs->entity_index.cap)
     return -1;
-  size_t at =
-      index_probe(fs, &fs->entity_index, str_hash(key), entity_eq, key);
+  size_t at = index_probe(fs, &fs->entity_index, str_hash(key), entity_eq, key);
   return (long)fs->entity_index.slots[at] - 1;
 }
 
@@ -189,8 +188,8 @@ KgStatus kg_fact_store_add_entity(KgFactStore *fs, const char *key,
   const char *k = intern(fs, key, &oom);
   const char *l = intern(fs, label, &oom);
   const char *t = intern(fs, type, &oom);
-  if (oom || !index_reserve(fs, &fs->entity_index, fs->entities.len,
-                            entity_hash_at))
+  if (oom ||
+      !index_reserve(fs, &fs->entity_index, fs->entities.len, entity_hash_at))
     return KG_ERR_NOMEM;
   size_t at = index_probe(fs, &fs->entity_index, str_hash(k), entity_eq, k);
   size_t slot = fs->entity_index.slots[at];
@@ -295,8 +294,7 @@ KgStatus kg_fact_store_add_fact(KgFactStore *fs, const char *s, const char *p,
   bool oom = false;
   FactKey k = {intern(fs, s, &oom), intern(fs, p, &oom), intern(fs, o, &oom),
                intern(fs, q, &oom)};
-  if (oom ||
-      !index_reserve(fs, &fs->fact_index, fs->facts.len, fact_hash_at))
+  if (oom || !index_reserve(fs, &fs->fact_index, fs->facts.len, fact_hash_at))
     return KG_ERR_NOMEM;
   size_t at = index_probe(fs, &fs->fact_index,
                           fact_key_hash(k.s, k.p, k.o, k.q), fact_eq, &k);

@@ -36,9 +36,9 @@ typedef struct {
 } KgDocView;
 
 typedef struct {
-  const char *doc;  /* document key */
-  size_t sentence;  /* 0-based sentence index in the document */
-  uint32_t begin;   /* original code-point span of the matched text */
+  const char *doc; /* document key */
+  size_t sentence; /* 0-based sentence index in the document */
+  uint32_t begin;  /* original code-point span of the matched text */
   uint32_t end;
   uint32_t sent_begin; /* original code-point span of the sentence */
   uint32_t sent_end;

@@ -84,8 +84,8 @@ static bool put_term(KgBuf *b, const KgTerm *t, const char *blank_label) {
 
 /* A quad with its terms already written; blank nodes by number. */
 typedef struct {
-  char *term[4];  /* s p o g; NULL g = default graph */
-  long blank[4];  /* blank node number, or -1 */
+  char *term[4]; /* s p o g; NULL g = default graph */
+  long blank[4]; /* blank node number, or -1 */
 } Quad;
 
 typedef struct {
@@ -166,8 +166,8 @@ static void refine(const QuadSet *q, const uint64_t *color, uint64_t *next) {
     const Quad *quad = &q->quads.items[k];
     uint64_t h[4];
     for (int t = 0; t < 4; t++)
-      h[t] = quad->blank[t] >= 0 ? color[quad->blank[t]]
-                                 : str_hash(quad->term[t]);
+      h[t] =
+          quad->blank[t] >= 0 ? color[quad->blank[t]] : str_hash(quad->term[t]);
     for (int t = 0; t < 4; t++) {
       if (quad->blank[t] < 0)
         continue;
@@ -398,8 +398,15 @@ const KgFactStore *kg_graph_diff_new(const KgGraphDiff *d) {
 
 /* The semantic layer is one walk, used both to count and to print: each
  * change is handed to a Report, which either counts or writes a line. */
-typedef enum { G_DOCS, G_ENTITIES, G_LABELS, G_FACTS, G_EVIDENCE, G_OTHER,
-               G_COUNT } Group;
+typedef enum {
+  G_DOCS,
+  G_ENTITIES,
+  G_LABELS,
+  G_FACTS,
+  G_EVIDENCE,
+  G_OTHER,
+  G_COUNT
+} Group;
 
 typedef struct {
   KgBuf lines[G_COUNT];
@@ -419,8 +426,9 @@ static void emit(Report *r, Group g, char sign, const char *fmt, ...) {
   if (r->counting)
     return;
   KgBuf *b = &r->lines[g];
-  const char *on = sign == '+' ? "\033[32m" : sign == '-' ? "\033[31m"
-                                                           : "\033[33m";
+  const char *on = sign == '+'   ? "\033[32m"
+                   : sign == '-' ? "\033[31m"
+                                 : "\033[33m";
   if (r->color)
     kg_buf_puts(b, on);
   kg_buf_putc(b, sign);
@@ -542,8 +550,8 @@ static void diff_entities(Report *r, const KgFactStore *a,
 /* "Meta releases Llama 2 [open-weights]" into buf. */
 static void fact_words(const KgFactStore *fs, const KgFactView *f, char *buf,
                        size_t size) {
-  snprintf(buf, size, "%s %s %s%s%s%s", label_of(fs, f->subject),
-           f->predicate, label_of(fs, f->object), f->qualifier ? " [" : "",
+  snprintf(buf, size, "%s %s %s%s%s%s", label_of(fs, f->subject), f->predicate,
+           label_of(fs, f->object), f->qualifier ? " [" : "",
            f->qualifier ? f->qualifier : "", f->qualifier ? "]" : "");
 }
 
@@ -561,8 +569,8 @@ static void where(const KgFactView *f, char *buf, size_t size) {
     if (e && !cmp_s(ev->doc, f->evidence[e - 1].doc) &&
         ev->sentence == f->evidence[e - 1].sentence)
       continue;
-    int w = snprintf(buf + n, size - n, "%s%s:%zu", n ? ", " : " (",
-                     doc_of(ev), ev->sentence + 1);
+    int w = snprintf(buf + n, size - n, "%s%s:%zu", n ? ", " : " (", doc_of(ev),
+                     ev->sentence + 1);
     if (w < 0)
       break;
     n += (size_t)w;
@@ -580,8 +588,8 @@ static int cmp_ev(const KgEvidence *x, const KgEvidence *y) {
   return c;
 }
 
-static void diff_evidence(Report *r, const KgFactStore *fs,
-                          const KgFactView *x, const KgFactView *y) {
+static void diff_evidence(Report *r, const KgFactStore *fs, const KgFactView *x,
+                          const KgFactView *y) {
   char words[1024];
   fact_words(fs, y, words, sizeof words);
   size_t i = 0, j = 0;
@@ -707,11 +715,10 @@ KgStatus kg_graph_diff_stat_text(const KgGraphDiff *d, char **out,
                    "other triples: +%zu -%zu\n"
                    "triples in all: +%zu -%zu\n",
                    s->documents_added, s->documents_removed,
-                   s->documents_changed, s->entities_added,
-                   s->entities_removed, s->labels_changed, s->facts_added,
-                   s->facts_removed, s->evidence_added, s->evidence_removed,
-                   s->other_added, s->other_removed, s->triples_added,
-                   s->triples_removed);
+                   s->documents_changed, s->entities_added, s->entities_removed,
+                   s->labels_changed, s->facts_added, s->facts_removed,
+                   s->evidence_added, s->evidence_removed, s->other_added,
+                   s->other_removed, s->triples_added, s->triples_removed);
   if (*out && len)
     *len = strlen(*out);
   return *out ? KG_SUCCESS : KG_ERR_NOMEM;

@@ -25,8 +25,8 @@ typedef struct {
   size_t evidence_added, evidence_removed;
   size_t entities_added, entities_removed, labels_changed;
   size_t documents_added, documents_removed, documents_changed;
-  size_t triples_added, triples_removed;   /* all, as in the patch */
-  size_t other_added, other_removed;       /* not covered by facts */
+  size_t triples_added, triples_removed; /* all, as in the patch */
+  size_t other_added, other_removed;     /* not covered by facts */
 } KgDiffStats;
 
 /** Compare the graphs in two files (syntax by extension).  Parse errors
@@ -44,8 +44,7 @@ KgDiffStats kg_graph_diff_stats(const KgGraphDiff *d);
 KgStatus kg_graph_diff_text(const KgGraphDiff *d, bool color, char **out,
                             size_t *len);
 /** The counts only, one line a group.  *out: caller frees. */
-KgStatus kg_graph_diff_stat_text(const KgGraphDiff *d, char **out,
-                                 size_t *len);
+KgStatus kg_graph_diff_stat_text(const KgGraphDiff *d, char **out, size_t *len);
 /** RDF Patch (TX, D and A rows, TC) that turns OLD into NEW. */
 KgStatus kg_graph_diff_patch(const KgGraphDiff *d, char **out, size_t *len);
 

@@ -137,19 +137,19 @@ typedef void (*KgProgressFunc)(void *ctx, const KgProgress *p);
 
 /** What a build reads and writes.  Zeroed fields take the defaults. */
 typedef struct {
-  const char *rules_dir;         /* default "rules" */
-  const char *out_dir;           /* default "out" */
-  const char *const *inputs;     /* files, directories, "-" or "@LIST" */
-  size_t n_inputs;               /* 0: "corpus" */
-  const char *base_iri;          /* default KG_DEFAULT_BASE */
-  unsigned formats;              /* KgFormat bits; 0: ttl, dot, svg */
-  size_t max_file_size;          /* 0: KG_DEFAULT_MAX_FILE_SIZE */
-  unsigned threads;              /* 0: number of cores */
-  KgViewOptions view;            /* what the graph images show */
-  int strict;                    /* any warning makes the build fail */
-  KgMessageFunc on_msg;          /* warnings; may be NULL */
+  const char *rules_dir;     /* default "rules" */
+  const char *out_dir;       /* default "out" */
+  const char *const *inputs; /* files, directories, "-" or "@LIST" */
+  size_t n_inputs;           /* 0: "corpus" */
+  const char *base_iri;      /* default KG_DEFAULT_BASE */
+  unsigned formats;          /* KgFormat bits; 0: ttl, dot, svg */
+  size_t max_file_size;      /* 0: KG_DEFAULT_MAX_FILE_SIZE */
+  unsigned threads;          /* 0: number of cores */
+  KgViewOptions view;        /* what the graph images show */
+  int strict;                /* any warning makes the build fail */
+  KgMessageFunc on_msg;      /* warnings; may be NULL */
   void *msg_ctx;
-  KgProgressFunc on_progress;    /* after each document; may be NULL */
+  KgProgressFunc on_progress; /* after each document; may be NULL */
   void *progress_ctx;
 } KgBuildOptions;
 
@@ -163,14 +163,14 @@ typedef struct {
 
 /** What a build found. */
 typedef struct {
-  size_t documents;      /* read and processed */
-  size_t skipped;        /* unreadable, binary, too large */
-  size_t bytes;          /* of the documents read */
+  size_t documents; /* read and processed */
+  size_t skipped;   /* unreadable, binary, too large */
+  size_t bytes;     /* of the documents read */
   size_t sentences;
   size_t mentions;
-  size_t facts;          /* distinct (s, p, o, qualifier) */
-  size_t evidence;       /* supporting sentences, all facts */
-  size_t entities;       /* entities that take part in a fact */
+  size_t facts;    /* distinct (s, p, o, qualifier) */
+  size_t evidence; /* supporting sentences, all facts */
+  size_t entities; /* entities that take part in a fact */
   size_t warnings;
   KgCount by_predicate[KG_MAX_COUNTS]; /* facts per predicate, by name */
   size_t n_by_predicate;
@@ -182,7 +182,6 @@ typedef struct {
 KG_API KgStatus kg_build(const KgBuildOptions *opts, KgBuildStats *stats,
                          KgError *err);
 
-
 /* ---------------------------------------------------------------- text */
 
 /** One fact found in a piece of text, as labels. */
@@ -192,7 +191,7 @@ typedef struct {
   const char *object, *object_type;
   const char *qualifier; /* NULL when none */
   const char *rule;
-  const char *sentence;  /* the sentence, as given */
+  const char *sentence; /* the sentence, as given */
 } KgFoundFact;
 
 typedef void (*KgFoundFunc)(void *ctx, const KgFoundFact *fact);

@@ -152,8 +152,8 @@ static const char build_help[] =
     "  -o, --out DIR           output folder (default: out)\n"
     "  -f, --format LIST       outputs among ttl,nt,nq,rdfxml,dot,svg,png\n"
     "                          (default: ttl,dot,svg)\n"
-    "      --base IRI          base of every IRI (default: "
-    KG_DEFAULT_BASE ")\n"
+    "      --base IRI          base of every IRI (default: " KG_DEFAULT_BASE
+    ")\n"
     "  -j, --jobs N            worker threads (default: number of cores)\n"
     "      --max-file-size N   skip files larger than N bytes (default 64M;\n"
     "                          suffixes K, M, G)\n"
@@ -255,8 +255,9 @@ enum {
       {"focus", required_argument, NULL, OPT_FOCUS},                           \
       {"depth", required_argument, NULL, OPT_DEPTH},                           \
       {"predicates", required_argument, NULL, OPT_PREDICATES},                 \
-      {"types", required_argument, NULL, OPT_TYPES},                           \
-      {"min-support", required_argument, NULL, OPT_MIN_SUPPORT}
+      {"types", required_argument, NULL, OPT_TYPES}, {                         \
+    "min-support", required_argument, NULL, OPT_MIN_SUPPORT                    \
+  }
 
 static int parse_count(const char *s, unsigned long long *out) {
   char *end;
@@ -264,10 +265,23 @@ static int parse_count(const char *s, unsigned long long *out) {
   if (end == s || *s == '-')
     return -1;
   switch (*end) {
-  case 'K': case 'k': v <<= 10; end++; break;
-  case 'M': case 'm': v <<= 20; end++; break;
-  case 'G': case 'g': v <<= 30; end++; break;
-  default: break;
+  case 'K':
+  case 'k':
+    v <<= 10;
+    end++;
+    break;
+  case 'M':
+  case 'm':
+    v <<= 20;
+    end++;
+    break;
+  case 'G':
+  case 'g':
+    v <<= 30;
+    end++;
+    break;
+  default:
+    break;
   }
   if (*end)
     return -1;
@@ -279,10 +293,18 @@ static int parse_count(const char *s, unsigned long long *out) {
 static int view_option(int c, const char *arg, KgViewOptions *v) {
   unsigned long long n;
   switch (c) {
-  case OPT_LAYOUT: v->layout = arg; return 1;
-  case OPT_FOCUS: v->focus = arg; return 1;
-  case OPT_PREDICATES: v->predicates = arg; return 1;
-  case OPT_TYPES: v->types = arg; return 1;
+  case OPT_LAYOUT:
+    v->layout = arg;
+    return 1;
+  case OPT_FOCUS:
+    v->focus = arg;
+    return 1;
+  case OPT_PREDICATES:
+    v->predicates = arg;
+    return 1;
+  case OPT_TYPES:
+    v->types = arg;
+    return 1;
   case OPT_DEPTH:
   case OPT_MIN_SUPPORT:
     if (parse_count(arg, &n) || n > 1000000)
@@ -292,7 +314,8 @@ static int view_option(int c, const char *arg, KgViewOptions *v) {
     else
       v->min_support = (unsigned)n;
     return 1;
-  default: return 0;
+  default:
+    return 0;
   }
 }
 
@@ -394,28 +417,26 @@ static void on_progress(void *ctx, const KgProgress *p) {
   pg->last = t;
   double elapsed = t - pg->start > 1e-6 ? t - pg->start : 1e-6;
   double rate = (double)p->bytes_done / 1e6 / elapsed;
-  double left = p->done ? elapsed * (double)(p->total - p->done) /
-                              (double)p->done
-                        : 0;
+  double left =
+      p->done ? elapsed * (double)(p->total - p->done) / (double)p->done : 0;
   fprintf(stderr, "\r\033[Kkg: %zu/%zu documents, %.1f MB/s, %.0f s left",
           p->done, p->total, rate, left);
   pg->drawn = true;
 }
 
 static void print_summary(const KgBuildStats *s, const char *out_dir) {
-  fprintf(stderr, "  %-10s %zu read, %zu skipped\n", "documents",
-          s->documents, s->skipped);
+  fprintf(stderr, "  %-10s %zu read, %zu skipped\n", "documents", s->documents,
+          s->skipped);
   fprintf(stderr, "  %-10s %zu\n  %-10s %zu\n", "sentences", s->sentences,
           "mentions", s->mentions);
-  fprintf(stderr, "  %-10s %zu (%zu supporting sentences)\n", "facts",
-          s->facts, s->evidence);
+  fprintf(stderr, "  %-10s %zu (%zu supporting sentences)\n", "facts", s->facts,
+          s->evidence);
   for (size_t i = 0; i < s->n_by_predicate; i++)
     fprintf(stderr, "    %-16s %zu\n", s->by_predicate[i].name,
             s->by_predicate[i].count);
   fprintf(stderr, "  %-10s %zu\n", "entities", s->entities);
   for (size_t i = 0; i < s->n_by_type; i++)
-    fprintf(stderr, "    %-16s %zu\n", s->by_type[i].name,
-            s->by_type[i].count);
+    fprintf(stderr, "    %-16s %zu\n", s->by_type[i].name, s->by_type[i].count);
   fprintf(stderr, "  %-10s %zu\n", "warnings", s->warnings);
   fprintf(stderr,
           "kg: %zu documents (%zu skipped), %zu sentences, %zu mentions, "
@@ -478,8 +499,12 @@ static int cmd_build(int argc, char **argv) {
       continue;
     }
     switch (c) {
-    case 'r': o.rules_dir = optarg; break;
-    case 'o': o.out_dir = optarg; break;
+    case 'r':
+      o.rules_dir = optarg;
+      break;
+    case 'o':
+      o.out_dir = optarg;
+      break;
     case 'f':
       if (parse_formats(optarg, &o.formats, bad, sizeof bad))
         return usage_error("build", "unknown format '%s'", bad);
@@ -489,19 +514,34 @@ static int cmd_build(int argc, char **argv) {
         return usage_error("build", "bad thread count '%s'", optarg);
       o.threads = (unsigned)n;
       break;
-    case OPT_BASE: o.base_iri = optarg; break;
+    case OPT_BASE:
+      o.base_iri = optarg;
+      break;
     case OPT_MAX_FILE_SIZE:
       if (parse_count(optarg, &n) || n == 0)
         return usage_error("build", "bad size '%s'", optarg);
       o.max_file_size = (size_t)n;
       break;
-    case OPT_STRICT: o.strict = 1; break;
-    case OPT_DIFF_AGAINST: diff_against = optarg; break;
-    case OPT_JSON: json = true; break;
-    case 'q': quiet = 1; break;
-    case 'v': verbose = 1; break;
-    case 'h': fputs(build_help, stdout); return EXIT_SUCCESS;
-    default: return bad_option("build", argv);
+    case OPT_STRICT:
+      o.strict = 1;
+      break;
+    case OPT_DIFF_AGAINST:
+      diff_against = optarg;
+      break;
+    case OPT_JSON:
+      json = true;
+      break;
+    case 'q':
+      quiet = 1;
+      break;
+    case 'v':
+      verbose = 1;
+      break;
+    case 'h':
+      fputs(build_help, stdout);
+      return EXIT_SUCCESS;
+    default:
+      return bad_option("build", argv);
     }
   }
   o.inputs = (const char *const *)argv + optind;
@@ -547,9 +587,14 @@ static int cmd_check(int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
     switch (c) {
-    case 'r': dir = optarg; break;
-    case 'h': fputs(check_help, stdout); return EXIT_SUCCESS;
-    default: return bad_option("check", argv);
+    case 'r':
+      dir = optarg;
+      break;
+    case 'h':
+      fputs(check_help, stdout);
+      return EXIT_SUCCESS;
+    default:
+      return bad_option("check", argv);
     }
   }
   if (optind < argc)
@@ -604,16 +649,21 @@ static int cmd_explain(int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
     switch (c) {
-    case 'r': dir = optarg; break;
-    case 'h': fputs(explain_help, stdout); return EXIT_SUCCESS;
-    default: return bad_option("explain", argv);
+    case 'r':
+      dir = optarg;
+      break;
+    case 'h':
+      fputs(explain_help, stdout);
+      return EXIT_SUCCESS;
+    default:
+      return bad_option("explain", argv);
     }
   }
   if (optind != argc - 1)
     return usage_error("explain", "%s", "expects one TEXT (or - for stdin)");
   size_t len = 0;
-  char *text = strcmp(argv[optind], "-") == 0 ? read_stdin(&len)
-                                              : strdup(argv[optind]);
+  char *text =
+      strcmp(argv[optind], "-") == 0 ? read_stdin(&len) : strdup(argv[optind]);
   if (!text) {
     fprintf(stderr, "kg explain: cannot read the text\n");
     return EXIT_FAILURE;
@@ -654,15 +704,20 @@ static int cmd_render(int argc, char **argv) {
       continue;
     }
     switch (c) {
-    case 'o': out = optarg; break;
+    case 'o':
+      out = optarg;
+      break;
     case 'f':
       if (strcmp(optarg, "svg") && strcmp(optarg, "png") &&
           strcmp(optarg, "dot"))
         return usage_error("render", "unknown format '%s'", optarg);
       format = optarg;
       break;
-    case 'h': fputs(render_help, stdout); return EXIT_SUCCESS;
-    default: return bad_option("render", argv);
+    case 'h':
+      fputs(render_help, stdout);
+      return EXIT_SUCCESS;
+    default:
+      return bad_option("render", argv);
     }
   }
   if (optind != argc - 1)
@@ -671,8 +726,8 @@ static int cmd_render(int argc, char **argv) {
   char *derived = NULL;
   if (!out) {
     const char *dot = strrchr(graph, '.');
-    size_t stem = dot && !strchr(dot, '/') ? (size_t)(dot - graph)
-                                           : strlen(graph);
+    size_t stem =
+        dot && !strchr(dot, '/') ? (size_t)(dot - graph) : strlen(graph);
     derived = malloc(stem + 8);
     if (!derived)
       return EXIT_FAILURE;
@@ -707,16 +762,23 @@ static int cmd_diff(int argc, char **argv) {
         return usage_error("diff", "unknown format '%s'", optarg);
       format = optarg;
       break;
-    case 'o': out = optarg; break;
-    case 's': stat = true; break;
+    case 'o':
+      out = optarg;
+      break;
+    case 's':
+      stat = true;
+      break;
     case 'c':
       if (strcmp(optarg, "auto") && strcmp(optarg, "always") &&
           strcmp(optarg, "never"))
         return usage_error("diff", "bad --color '%s'", optarg);
       color = optarg;
       break;
-    case 'h': fputs(diff_help, stdout); return EXIT_SUCCESS;
-    default: return bad_option("diff", argv);
+    case 'h':
+      fputs(diff_help, stdout);
+      return EXIT_SUCCESS;
+    default:
+      return bad_option("diff", argv);
     }
   }
   if (optind != argc - 2)
@@ -752,8 +814,7 @@ static const struct {
 static int finish_stdout(int rc, bool diff) {
   if (fflush(stdout) == 0 && !ferror(stdout))
     return rc;
-  fprintf(stderr, "kg: cannot write to standard output: %s\n",
-          strerror(errno));
+  fprintf(stderr, "kg: cannot write to standard output: %s\n", strerror(errno));
   return diff ? DIFF_TROUBLE : EXIT_FAILURE;
 }
 

@@ -738,8 +738,8 @@ static KgStatus explain_rule(Doc *d, const KgRule *r, KgBuf *out) {
     d->rule = r;
     size_t k = matching_prefix(d, r);
     d->rule = NULL;
-    kg_buf_printf(out, "no match: %zu of %zu elements matched, stopped at '",
-                  k, r->frags.len);
+    kg_buf_printf(out, "no match: %zu of %zu elements matched, stopped at '", k,
+                  r->frags.len);
     put_oneline(out, r->descs.items[k], 60);
     kg_buf_puts(out, "'\n");
   }

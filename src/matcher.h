@@ -28,8 +28,8 @@ typedef struct {
 
 /** A fact as the matcher found it. */
 typedef struct {
-  size_t sentence;     /* index into the sentence spans */
-  size_t begin, end;   /* bytes of the whole match in the normalised text */
+  size_t sentence;   /* index into the sentence spans */
+  size_t begin, end; /* bytes of the whole match in the normalised text */
   KgMentionRef subject, object;
   const char *predicate;
   const char *qualifier; /* NULL when none */
@@ -39,7 +39,7 @@ typedef struct {
 typedef KgStatus (*KgFactFunc)(void *ctx, const KgMatchFact *f);
 
 typedef struct {
-  size_t mentions; /* all mentions found in the document */
+  size_t mentions;  /* all mentions found in the document */
   size_t abandoned; /* (rule, sentence) pairs abandoned at a PCRE2 limit */
 } KgMatchStats;
 

@@ -392,8 +392,8 @@ KgStatus kg_rdf_writer_new(const char *syntax, KgRdfWriter **out,
   return kg_rdf_writer_new_file(syntax, NULL, out, err);
 }
 
-KgStatus kg_rdf_writer_new_file(const char *syntax, FILE *f,
-                                KgRdfWriter **out, KgError *err) {
+KgStatus kg_rdf_writer_new_file(const char *syntax, FILE *f, KgRdfWriter **out,
+                                KgError *err) {
   *out = NULL;
   const char *name = syntax ? serializer_name(syntax) : NULL;
   if (!name)

@@ -52,8 +52,8 @@ typedef struct KgRdfWriter KgRdfWriter;
 KgStatus kg_rdf_writer_new(const char *syntax, KgRdfWriter **out, KgError *err);
 /** A serializer writing straight to f (the caller closes f after
  * kg_rdf_writer_finish, which then returns no data). */
-KgStatus kg_rdf_writer_new_file(const char *syntax, FILE *f,
-                                KgRdfWriter **out, KgError *err);
+KgStatus kg_rdf_writer_new_file(const char *syntax, FILE *f, KgRdfWriter **out,
+                                KgError *err);
 /** Declare a namespace prefix (before the first triple). */
 KgStatus kg_rdf_writer_prefix(KgRdfWriter *w, const char *prefix,
                               const char *iri);

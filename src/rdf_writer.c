@@ -301,9 +301,9 @@ static KgStatus write_with(KgRdfWriter *w, const KgFactStore *fs,
   size_t n = strlen(base);
   bool slash = base[n - 1] == '/' || base[n - 1] == '#';
   char *b = kg_strfmt("%s%s", base, slash ? "" : "/");
-  KgStatus st = b ? KG_SUCCESS
-                  : kg_error_set(err, KG_ERR_NOMEM, NULL, 0, 0,
-                                 "out of memory");
+  KgStatus st =
+      b ? KG_SUCCESS
+        : kg_error_set(err, KG_ERR_NOMEM, NULL, 0, 0, "out of memory");
   if (!st && (st = declare_prefixes(w, b)))
     kg_error_set(err, st, NULL, 0, 0, "%s",
                  st == KG_ERR_NOMEM ? "out of memory" : "bad base IRI");

@@ -28,8 +28,8 @@ KgStatus kg_ruleset_load(const char *dir, const KgOntology *onto,
 /** The same for one file (tests, fuzzing). */
 KgStatus kg_ruleset_load_file(const char *path, const KgOntology *onto,
                               const KgGazetteer *gaz, const KgNormalizer *norm,
-                              KgMessageFunc on_msg, void *ctx,
-                              KgRuleSet **out, KgError *err);
+                              KgMessageFunc on_msg, void *ctx, KgRuleSet **out,
+                              KgError *err);
 void kg_ruleset_free(KgRuleSet *rs);
 
 /** Number of extraction rules. */

@@ -143,8 +143,7 @@ KgStatus kg_error_set(KgError *err, KgStatus status, const char *file,
   return status;
 }
 
-void kg_error_context(KgError *err, const char *text, size_t len,
-                      size_t at) {
+void kg_error_context(KgError *err, const char *text, size_t len, size_t at) {
   if (!err || !text)
     return;
   if (at > len)
@@ -381,8 +380,8 @@ static void sha256_block(uint32_t h[8], const unsigned char *p) {
     uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
     w[i] = w[i - 16] + s0 + w[i - 7] + s1;
   }
-  uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5],
-           g = h[6], k = h[7];
+  uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6],
+           k = h[7];
   for (int i = 0; i < 64; i++) {
     uint32_t t1 = k + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) +
                   ((e & f) ^ (~e & g)) + sha_k[i] + w[i];
@@ -478,8 +477,7 @@ static bool is_special(const char *path) {
 
 static KgStatus io_error(KgError *err, const char *path, const char *what,
                          int e) {
-  return kg_error_set(err, KG_ERR_IO, path, 0, 0, "%s: %s", what,
-                      strerror(e));
+  return kg_error_set(err, KG_ERR_IO, path, 0, 0, "%s: %s", what, strerror(e));
 }
 
 KgStatus kg_atomic_open(const char *path, KgAtomicFile *af, KgError *err) {

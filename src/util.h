@@ -49,8 +49,8 @@ bool kg_grow(void **ptr, size_t *cap, size_t need, size_t elem);
 #define kg_vec_reserve(v, n)                                                   \
   kg_grow((void **)&(v)->items, &(v)->cap, (n), sizeof(*(v)->items))
 #define kg_vec_push(v, x)                                                      \
-  (kg_vec_reserve((v), (v)->len + 1) ? ((v)->items[(v)->len++] = (x), true)   \
-                                      : false)
+  (kg_vec_reserve((v), (v)->len + 1) ? ((v)->items[(v)->len++] = (x), true)    \
+                                     : false)
 #define kg_vec_free(v)                                                         \
   (kg_free((v)->items), (v)->items = NULL, (v)->len = (v)->cap = 0)
 

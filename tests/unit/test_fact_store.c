@@ -7,22 +7,26 @@
 #include <string.h>
 
 static KgEvidence ev(const char *doc, size_t sentence, const char *rule) {
-  KgEvidence e = {doc, sentence, 3, 9, 0, 20, "百度发布了文心一言。", "zh",
-                  rule};
+  KgEvidence e = {doc,  sentence, 3, 9, 0, 20, "百度发布了文心一言。",
+                  "zh", rule};
   return e;
 }
 
 Test(fact_store, dedups_facts_and_evidence) {
   KgFactStore *fs = kg_fact_store_new();
   KgEvidence a = ev("a.txt", 1, "r1"), b = ev("b.txt", 0, "r1");
+  cr_assert_eq(
+      kg_fact_store_add_fact(fs, "Baidu", "releases", "ErnieBot", NULL, &a),
+      KG_SUCCESS);
+  cr_assert_eq(
+      kg_fact_store_add_fact(fs, "Baidu", "releases", "ErnieBot", NULL, &a),
+      KG_SUCCESS);
+  cr_assert_eq(
+      kg_fact_store_add_fact(fs, "Baidu", "releases", "ErnieBot", NULL, &b),
+      KG_SUCCESS);
   cr_assert_eq(kg_fact_store_add_fact(fs, "Baidu", "releases", "ErnieBot",
-                                      NULL, &a), KG_SUCCESS);
-  cr_assert_eq(kg_fact_store_add_fact(fs, "Baidu", "releases", "ErnieBot",
-                                      NULL, &a), KG_SUCCESS);
-  cr_assert_eq(kg_fact_store_add_fact(fs, "Baidu", "releases", "ErnieBot",
-                                      NULL, &b), KG_SUCCESS);
-  cr_assert_eq(kg_fact_store_add_fact(fs, "Baidu", "releases", "ErnieBot",
-                                      "closed-source", &a), KG_SUCCESS);
+                                      "closed-source", &a),
+               KG_SUCCESS);
   cr_assert_eq(kg_fact_store_n_facts(fs), 2);
   kg_fact_store_sort(fs);
   KgFactView f = kg_fact_store_fact(fs, 0);

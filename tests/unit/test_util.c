@@ -76,8 +76,7 @@ Test(util, atomic_write_replaces_whole_file) {
   kg_free(data);
   cr_assert_eq(kg_read_file(path, 2, &data, &len, &err), KG_ERR_LIMIT);
   /* a folder that does not exist: error, no crash */
-  cr_assert_eq(kg_write_file_atomic("/nonexistent/x", "a", 1, &err),
-               KG_ERR_IO);
+  cr_assert_eq(kg_write_file_atomic("/nonexistent/x", "a", 1, &err), KG_ERR_IO);
   remove(path);
   rmdir(dir);
 }
