@@ -578,25 +578,35 @@ static int cmd_build(int argc, char **argv) {
 
 /* ------------------------------------------------------------- check */
 
-static int cmd_check(int argc, char **argv) {
+/* The options of check and explain: -r DIR and --help.  Returns an exit
+ * status to return, or -1 to go on. */
+static int rules_options(int argc, char **argv, const char *cmd,
+                         const char *help, const char **dir) {
   static const struct option longopts[] = {
       {"rules", required_argument, NULL, 'r'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  const char *dir = "rules";
   int c;
   while ((c = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
     switch (c) {
     case 'r':
-      dir = optarg;
+      *dir = optarg;
       break;
     case 'h':
-      fputs(check_help, stdout);
+      fputs(help, stdout);
       return EXIT_SUCCESS;
     default:
-      return bad_option("check", argv);
+      return bad_option(cmd, argv);
     }
   }
+  return -1;
+}
+
+static int cmd_check(int argc, char **argv) {
+  const char *dir = "rules";
+  int rc = rules_options(argc, argv, "check", check_help, &dir);
+  if (rc >= 0)
+    return rc;
   if (optind < argc)
     dir = argv[optind++];
   if (optind < argc)
@@ -641,24 +651,10 @@ static char *read_stdin(size_t *len) {
 }
 
 static int cmd_explain(int argc, char **argv) {
-  static const struct option longopts[] = {
-      {"rules", required_argument, NULL, 'r'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
   const char *dir = "rules";
-  int c;
-  while ((c = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
-    switch (c) {
-    case 'r':
-      dir = optarg;
-      break;
-    case 'h':
-      fputs(explain_help, stdout);
-      return EXIT_SUCCESS;
-    default:
-      return bad_option("explain", argv);
-    }
-  }
+  int rc = rules_options(argc, argv, "explain", explain_help, &dir);
+  if (rc >= 0)
+    return rc;
   if (optind != argc - 1)
     return usage_error("explain", "%s", "expects one TEXT (or - for stdin)");
   size_t len = 0;
@@ -673,7 +669,7 @@ static int cmd_explain(int argc, char **argv) {
   KgRules *rules = NULL;
   KgError err = {0};
   char *report = NULL;
-  int rc = EXIT_SUCCESS;
+  rc = EXIT_SUCCESS;
   if (kg_rules_load(dir, on_message, NULL, &rules, &err) != KG_SUCCESS ||
       kg_explain_text(rules, text, len, &report, &err) != KG_SUCCESS)
     rc = fail(&err);
