@@ -161,7 +161,7 @@ static const char build_help[] =
     "      --diff-against OLD  after building, print what changed since the\n"
     "                          graph OLD (as kg diff does)\n"
     "      --layout ENGINE     graph layout: dot, sfdp, neato, ... (default:\n"
-    "                          dot for small graphs, sfdp for large ones)\n"
+    "                          dot up to 150 drawn nodes, sfdp past that)\n"
     "      --focus ENTITY      draw only ENTITY and its neighbourhood\n"
     "      --depth N           with --focus: hops to keep (default 1)\n"
     "      --predicates LIST   draw only these predicates\n"

@@ -147,6 +147,19 @@ static size_t lint_implied(const KgRuleSet *rs, KgMessageFunc on_msg,
   return n;
 }
 
+/* The types some predicate accepts as subject or object (a domain or range
+ * of 0 means any type). */
+static uint32_t predicate_types(const KgOntology *onto) {
+  uint32_t types = 0;
+  for (size_t i = 0; i < kg_ontology_n_predicates(onto); i++) {
+    const KgVocabTerm *p = kg_ontology_predicate_at(onto, i);
+    if (!p->domain || !p->range)
+      return ~0u;
+    types |= p->domain | p->range;
+  }
+  return types;
+}
+
 size_t kg_ruleset_lint(const KgRuleSet *rs, KgMessageFunc on_msg, void *ctx) {
   if (!rs)
     return 0;
@@ -160,8 +173,12 @@ size_t kg_ruleset_lint(const KgRuleSet *rs, KgMessageFunc on_msg, void *ctx) {
     for (size_t k = 0; k < r->slots.len; k++)
       used |= r->slots.items[k].types;
   }
+  /* A type no predicate takes (an Event, when no predicate has Event in
+   * its domain or range) is there for the gazetteer's sake: no rule could
+   * use it, so its absence from the rules is no mistake. */
+  uint32_t usable = predicate_types(rs->onto);
   for (int t = 0; t < (int)KG_MAX_TYPES; t++)
-    if ((gaz_types & (1u << t)) && !(used & (1u << t))) {
+    if ((gaz_types & usable & (1u << t)) && !(used & (1u << t))) {
       kg_warn(on_msg, ctx, NULL, 0, 0,
               "gazetteer entities of type %s are used by no rule",
               kg_rule_type_name(rs, t));

@@ -53,4 +53,8 @@ assert sum(s["facts"]["by_predicate"].values()) == stmts
 assert s["documents"]["read"] >= 5 and s["documents"]["skipped"] == 0
 print("json: %d facts" % stmts)
 PY
+# The bundled rules are clean: no error, no warning.
+"$KG" check 2>"$TMP/check" || { cat "$TMP/check"; fail "kg check rules"; }
+grep -qE '^kg check: rules: [0-9]+ rules, [0-9]+ entities, 0 warnings$' "$TMP/check" ||
+  { cat "$TMP/check"; fail "kg check is not clean"; }
 echo "cli: ok"

@@ -22,6 +22,14 @@ for bad in Google Microsoft Apple Amazon Anthropic Tencent; do
 done
 grep -q 'editor@example.com' "$TMP/news.html/graph.nt" && fail "HTML comment text leaked"
 
+# --strict: any warning fails the build and writes nothing.
+set +e
+"$KG" build -q --strict -o "$TMP/strict" "$F/invalid_utf8.txt" 2>"$TMP/strict.log"; rc=$?
+set -e
+[ $rc -eq 1 ] || fail "--strict with a warning exits $rc"
+[ ! -e "$TMP/strict/graph.ttl" ] || fail "--strict wrote output"
+"$KG" build -q --strict -o "$TMP/strict" "$F/news.xml" || fail "--strict without warnings"
+
 # Hostile XML: nothing from /etc/passwd, done in seconds, a warning each.
 timeout 30 "$KG" build -q -f ttl,nt -o "$TMP/hostile" "$F/xxe.xml" "$F/billion_laughs.xml" \
   2>"$TMP/hostile.log" || fail "hostile XML build failed or hung"
