@@ -620,8 +620,8 @@ static int cmd_check(int argc, char **argv) {
     return EXIT_FAILURE;
   }
   size_t warnings = kg_rules_lint(rules, on_message, NULL);
-  fprintf(stderr, "kg check: %s: %zu rules, %zu entities, %zu warning%s\n",
-          dir, kg_rules_count(rules), kg_rules_entity_count(rules), warnings,
+  fprintf(stderr, "kg check: %s: %zu rules, %zu entities, %zu warning%s\n", dir,
+          kg_rules_count(rules), kg_rules_entity_count(rules), warnings,
           warnings == 1 ? "" : "s");
   kg_rules_free(rules);
   return EXIT_SUCCESS;
