@@ -14,11 +14,6 @@
 static KgNormalizer *norm;
 static KgOntology *onto;
 
-static void ignore(void *ctx, const KgError *msg) {
-  (void)ctx;
-  (void)msg;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;

@@ -7,15 +7,12 @@
 #include "source.h"
 #include "util.h"
 
+#include "fuzz_common.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 
 static const char *const names[] = {"doc.txt", "doc.html", "doc.xml", "doc"};
-
-static void ignore(void *ctx, const KgError *msg) {
-  (void)ctx;
-  (void)msg;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1)

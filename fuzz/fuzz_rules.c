@@ -16,11 +16,6 @@ static KgNormalizer *norm;
 static KgOntology *onto;
 static KgGazetteer *gaz;
 
-static void ignore(void *ctx, const KgError *msg) {
-  (void)ctx;
-  (void)msg;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;

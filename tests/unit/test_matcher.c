@@ -11,6 +11,8 @@
 #include "segmenter.h"
 #include "util.h"
 
+#include "rule_world.h"
+
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <pthread.h>
@@ -19,31 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RULES_DIR "tests/rules/"
-
-static KgNormalizer *norm;
-static KgOntology *onto;
-static KgGazetteer *gaz;
-
-static void setup(void) {
-  KgError err;
-  cr_assert_eq(kg_normalizer_new(&norm, &err), KG_SUCCESS);
-  cr_assert_eq(kg_ontology_load(RULES_DIR "ontology.ttl", &onto, &err),
-               KG_SUCCESS, "%s", err.message);
-  cr_assert_eq(kg_gazetteer_new(norm, &gaz), KG_SUCCESS);
-  cr_assert_eq(
-      kg_gazetteer_load(gaz, onto, RULES_DIR "entities.ttl", NULL, NULL, &err),
-      KG_SUCCESS);
-  cr_assert_eq(kg_gazetteer_compile(gaz), KG_SUCCESS);
-}
-
-static void teardown(void) {
-  kg_gazetteer_free(gaz);
-  kg_ontology_free(onto);
-  kg_normalizer_free(norm);
-}
-
-TestSuite(matcher, .init = setup, .fini = teardown);
+TestSuite(matcher, .init = rule_world_setup, .fini = rule_world_teardown);
 
 static KgRuleSet *rules_from(const char *text, const KgGazetteer *g) {
   char path[64];
