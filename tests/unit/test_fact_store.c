@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,16 +99,29 @@ Test(fact_store, free_null_is_noop) {
   kg_fact_store_free(NULL);
 }
 
+/* Every allocation in turn fails: each call reports KG_ERR_NOMEM (never
+ * success with lost data, never a crash), and the last run, with more
+ * allocations allowed than it needs, succeeds with the fact stored. */
 Test(fact_store, allocation_failures_return_errors) {
+  bool succeeded = false;
   for (long n = 0; n < 40; n++) {
     kg_alloc_fail_after(n);
     KgFactStore *fs = kg_fact_store_new();
     KgEvidence e = ev("a", 0, "r");
+    KgStatus a = KG_ERR_NOMEM, f = KG_ERR_NOMEM;
     if (fs) {
-      kg_fact_store_add_entity(fs, "K", "L", "T", "A");
-      kg_fact_store_add_fact(fs, "K", "p", "K2", "q", &e);
+      a = kg_fact_store_add_entity(fs, "K", "L", "T", "A");
+      f = kg_fact_store_add_fact(fs, "K", "p", "K2", "q", &e);
     }
     kg_alloc_fail_after(-1);
+    cr_assert(a == KG_SUCCESS || a == KG_ERR_NOMEM);
+    cr_assert(f == KG_SUCCESS || f == KG_ERR_NOMEM);
+    if (a == KG_SUCCESS && f == KG_SUCCESS) {
+      cr_assert_eq(kg_fact_store_n_facts(fs), 1);
+      cr_assert_eq(kg_fact_store_fact(fs, 0).n_evidence, 1);
+      succeeded = true;
+    }
     kg_fact_store_free(fs);
   }
+  cr_assert(succeeded, "40 allocations were not enough for one fact");
 }
