@@ -22,6 +22,7 @@
 #include "graph_reader.h"
 #include "matcher.h"
 #include "normalizer.h"
+#include "parallel.h"
 #include "ontology.h"
 #include "rdf_writer.h"
 #include "rule_parser.h"
@@ -30,7 +31,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,189 +349,41 @@ static void collect_msg(void *ctx, const KgError *msg) {
   kg_vec_push(v, *msg); /* a lost warning under OOM is acceptable */
 }
 
-/* ------------------------------------------------------------ workers */
-
-typedef struct {
-  KgFactStore *store;
-  MsgVec msgs;
-  KgBuildStats stats;
-  KgStatus status; /* fatal trouble (out of memory) */
-  bool done;
-} DocResult;
-
-typedef struct {
-  const KgBuildOptions *opts;
-  const KgRules *rules;
-  const KgInputVec *inputs;
-  DocResult *results;
-  size_t next;   /* next document to take */
-  size_t merged; /* documents merged so far */
-  size_t window; /* documents allowed in flight beyond merged */
-  bool stop;
-  pthread_mutex_t lock;
-  pthread_cond_t changed;
-} Pool;
-
-/* Read, decode and extract document i into its result slot. */
-static void run_document(Pool *p, size_t i) {
-  DocResult *r = &p->results[i];
-  const KgInput *in = &p->inputs->items[i];
-  KgDocText doc = {0};
-  KgError err = {0};
-  size_t max = p->opts->max_file_size ? p->opts->max_file_size
-                                      : KG_DEFAULT_MAX_FILE_SIZE;
-  KgStatus st = kg_source_load(in, max, &doc, collect_msg, &r->msgs, &err);
-  if (st == KG_ERR_NOMEM) {
-    r->status = st;
-    return;
-  }
-  if (st) {
-    /* a bad file is a warning: the build goes on without it */
-    err.severity = KG_MSG_WARNING;
-    if (!err.file[0])
-      snprintf(err.file, sizeof err.file, "%s", in->path);
-    kg_vec_push(&r->msgs, err);
-    r->stats.skipped = 1;
-    return;
-  }
-  r->store = kg_fact_store_new();
-  st = r->store ? KG_SUCCESS : KG_ERR_NOMEM;
-  if (!st)
-    st = extract_document(p->rules, in->key, &doc, r->store, collect_msg,
-                          &r->msgs, &r->stats);
-  r->stats.documents = 1;
-  r->stats.bytes = doc.bytes;
-  r->status = st;
-  kg_doc_text_free(&doc);
-}
-
-static void *worker(void *arg) {
-  Pool *p = arg;
-  pthread_mutex_lock(&p->lock);
-  for (;;) {
-    while (!p->stop && p->next < p->inputs->len &&
-           p->next >= p->merged + p->window)
-      pthread_cond_wait(&p->changed, &p->lock);
-    if (p->stop || p->next >= p->inputs->len)
-      break;
-    size_t i = p->next++;
-    pthread_mutex_unlock(&p->lock);
-    run_document(p, i);
-    pthread_mutex_lock(&p->lock);
-    p->results[i].done = true;
-    pthread_cond_broadcast(&p->changed);
-  }
-  pthread_mutex_unlock(&p->lock);
-  return NULL;
-}
-
-static void add_stats(KgBuildStats *to, const KgBuildStats *from) {
-  to->documents += from->documents;
-  to->skipped += from->skipped;
-  to->bytes += from->bytes;
-  to->sentences += from->sentences;
-  to->mentions += from->mentions;
-}
-
-static void report_progress(Pool *p, size_t i, const KgBuildStats *stats) {
-  const DocResult *r = &p->results[i];
-  if (!p->opts->on_progress)
-    return;
-  size_t facts = 0;
-  for (size_t f = 0; r->store && f < kg_fact_store_n_facts(r->store); f++)
-    facts += kg_fact_store_fact(r->store, f).n_evidence;
-  KgProgress pr = {
-      i + 1, p->inputs->len, stats->bytes,         p->inputs->items[i].key,
-      facts, r->msgs.len,    (int)r->stats.skipped};
-  p->opts->on_progress(p->opts->progress_ctx, &pr);
-}
-
-/* Merge result i into graph, hand its messages on, release it. */
-static KgStatus merge_result(Pool *p, size_t i, KgFactStore *graph,
-                             KgBuildStats *stats) {
-  DocResult *r = &p->results[i];
-  KgStatus st = r->status;
-  for (size_t m = 0; m < r->msgs.len; m++) {
-    stats->warnings++;
-    if (p->opts->on_msg)
-      p->opts->on_msg(p->opts->msg_ctx, &r->msgs.items[m]);
-  }
-  if (!st && r->store)
-    st = kg_fact_store_merge(graph, r->store);
-  add_stats(stats, &r->stats);
-  report_progress(p, i, stats);
-  kg_fact_store_free(r->store);
-  r->store = NULL;
-  kg_vec_free(&r->msgs);
-  return st;
-}
-
-static unsigned thread_count(const KgBuildOptions *opts, size_t n_docs) {
-  long n = opts->threads ? (long)opts->threads : sysconf(_SC_NPROCESSORS_ONLN);
-  if (n < 1)
-    n = 1;
-  if (n > 64)
-    n = 64;
-  if ((size_t)n > n_docs)
-    n = n_docs ? (long)n_docs : 1;
-  return (unsigned)n;
-}
-
-static KgStatus process_all(const KgBuildOptions *opts, const KgRules *rules,
-                            const KgInputVec *inputs, KgFactStore *graph,
-                            KgBuildStats *stats, KgError *err) {
-  unsigned n = thread_count(opts, inputs->len);
-  Pool p = {opts,
-            rules,
-            inputs,
-            NULL,
-            0,
-            0,
-            4 * (size_t)n,
-            false,
-            PTHREAD_MUTEX_INITIALIZER,
-            PTHREAD_COND_INITIALIZER};
-  p.results = kg_calloc(inputs->len + 1, sizeof *p.results);
-  pthread_t *tids = kg_calloc(n, sizeof *tids);
-  if (!p.results || !tids) {
-    kg_free(p.results);
-    kg_free(tids);
-    return kg_error_set(err, KG_ERR_NOMEM, NULL, 0, 0, "out of memory");
-  }
-  unsigned started = 0;
-  while (started < n && pthread_create(&tids[started], NULL, worker, &p) == 0)
-    started++;
-  KgStatus st = started ? KG_SUCCESS : KG_ERR_INTERNAL;
-  for (size_t i = 0; !st && i < inputs->len; i++) {
-    pthread_mutex_lock(&p.lock);
-    while (!p.results[i].done)
-      pthread_cond_wait(&p.changed, &p.lock);
-    pthread_mutex_unlock(&p.lock);
-    st = merge_result(&p, i, graph, stats);
-    pthread_mutex_lock(&p.lock);
-    p.merged = i + 1;
-    pthread_cond_broadcast(&p.changed);
-    pthread_mutex_unlock(&p.lock);
-  }
-  pthread_mutex_lock(&p.lock);
-  p.stop = true;
-  pthread_cond_broadcast(&p.changed);
-  pthread_mutex_unlock(&p.lock);
-  for (unsigned t = 0; t < started; t++)
-    pthread_join(tids[t], NULL);
-  for (size_t i = 0; i < inputs->len; i++) {
-    kg_fact_store_free(p.results[i].store);
-    kg_vec_free(&p.results[i].msgs);
-  }
-  kg_free(p.results);
-  kg_free(tids);
-  if (st)
-    kg_error_set(err, st, NULL, 0, 0, "building the graph: %s",
-                 kg_strstatus(st));
-  return st;
-}
-
 /* ------------------------------------------------------------- outputs */
+
+/* The output table: to add a format, add a row here and a bit in kg.h. */
+static const struct {
+  unsigned bit;
+  const char *file;
+  const char *syntax; /* rdf syntax, or NULL for a picture */
+  const char *picture;
+} outputs[] = {
+    {KG_FORMAT_TTL, "graph.ttl", "turtle", NULL},
+    {KG_FORMAT_NT, "graph.nt", "ntriples", NULL},
+    {KG_FORMAT_NQ, "graph.nq", "nquads", NULL},
+    {KG_FORMAT_RDFXML, "graph.rdf", "rdfxml", NULL},
+    {KG_FORMAT_DOT, "graph.dot", NULL, "dot"},
+    {KG_FORMAT_SVG, "graph.svg", NULL, "svg"},
+    {KG_FORMAT_PNG, "graph.png", NULL, "png"},
+};
+#define N_OUTPUTS (sizeof outputs / sizeof *outputs)
+
+/* An RDF output being written while documents come in: text syntaxes get
+ * parts formatted by the workers, the others a raptor stream. */
+typedef struct {
+  bool open;
+  KgAtomicFile af;
+  char *path;
+  bool text;
+  KgSyntax syn;
+  KgRdfStream *stream;
+} RdfOut;
+
+/* Everything a build writes to, or NULL parts when it only builds. */
+typedef struct {
+  RdfOut rdf[N_OUTPUTS];
+  KgNsTable ns;
+} Sinks;
 
 static KgStatus make_dir(const char *dir, KgError *err) {
   char *copy = kg_strdup(dir);
@@ -556,21 +408,317 @@ static KgStatus make_dir(const char *dir, KgError *err) {
   return KG_SUCCESS;
 }
 
-/* The output table: to add a format, add a row here and a bit in kg.h. */
-static const struct {
-  unsigned bit;
-  const char *file;
-  const char *syntax; /* rdf syntax, or NULL for a picture */
-  const char *picture;
-} outputs[] = {
-    {KG_FORMAT_TTL, "graph.ttl", "turtle", NULL},
-    {KG_FORMAT_NT, "graph.nt", "ntriples", NULL},
-    {KG_FORMAT_NQ, "graph.nq", "nquads", NULL},
-    {KG_FORMAT_RDFXML, "graph.rdf", "rdfxml", NULL},
-    {KG_FORMAT_DOT, "graph.dot", NULL, "dot"},
-    {KG_FORMAT_SVG, "graph.svg", NULL, "svg"},
-    {KG_FORMAT_PNG, "graph.png", NULL, "png"},
-};
+static KgStatus write_bytes(RdfOut *r, const KgBuf *b, KgError *err) {
+  if (b->len && fwrite(b->data, 1, b->len, r->af.f) != b->len)
+    return kg_error_set(err, KG_ERR_IO, r->path, 0, 0, "cannot write: %s",
+                        strerror(errno));
+  return KG_SUCCESS;
+}
+
+static KgStatus open_rdf(RdfOut *r, const char *dir, size_t k,
+                         const KgNsTable *ns, KgError *err) {
+  r->path = path_join(dir, outputs[k].file);
+  if (!r->path)
+    return kg_error_set(err, KG_ERR_NOMEM, dir, 0, 0, "out of memory");
+  KgStatus st = kg_atomic_open(r->path, &r->af, err);
+  if (st)
+    return st;
+  r->open = true;
+  r->text = kg_rdf_text_syntax(outputs[k].syntax, &r->syn);
+  if (!r->text)
+    return kg_rdf_stream_new(outputs[k].syntax, ns, r->af.f, &r->stream, err);
+  KgBuf head = {0};
+  st = kg_rdf_text_header(r->syn, ns, &head)
+           ? write_bytes(r, &head, err)
+           : kg_error_set(err, KG_ERR_NOMEM, NULL, 0, 0, "out of memory");
+  kg_buf_free(&head);
+  return st;
+}
+
+static void close_sinks(Sinks *s) {
+  for (size_t k = 0; k < N_OUTPUTS; k++) {
+    RdfOut *r = &s->rdf[k];
+    kg_rdf_stream_free(r->stream);
+    if (r->open)
+      kg_atomic_abort(&r->af);
+    kg_free(r->path);
+  }
+  kg_ns_table_free(&s->ns);
+  memset(s, 0, sizeof *s);
+}
+
+static unsigned wanted_formats(const KgBuildOptions *o) {
+  return o->formats ? o->formats
+                    : KG_FORMAT_TTL | KG_FORMAT_DOT | KG_FORMAT_SVG;
+}
+
+/* Create the folder and open every RDF output of o on a temporary file. */
+static KgStatus open_sinks(Sinks *s, const KgBuildOptions *o, KgError *err) {
+  memset(s, 0, sizeof *s);
+  const char *dir = o->out_dir ? o->out_dir : "out";
+  KgStatus st = make_dir(dir, err);
+  if (!st && !kg_ns_table_init(&s->ns, o->base_iri))
+    st = kg_error_set(err, KG_ERR_NOMEM, NULL, 0, 0, "out of memory");
+  for (size_t k = 0; !st && k < N_OUTPUTS; k++)
+    if (outputs[k].syntax && (wanted_formats(o) & outputs[k].bit))
+      st = open_rdf(&s->rdf[k], dir, k, &s->ns, err);
+  if (st)
+    close_sinks(s);
+  return st;
+}
+
+/* ------------------------------------------------------------ documents */
+
+typedef struct {
+  KgFactStore *store;
+  KgBuf part[N_OUTPUTS]; /* the document's RDF, per text output */
+  MsgVec msgs;
+  KgBuildStats stats;
+  KgStatus status; /* fatal trouble (out of memory) */
+} DocResult;
+
+typedef struct {
+  const KgBuildOptions *opts;
+  const KgRules *rules;
+  const KgInputVec *inputs;
+  Sinks *sinks; /* NULL: build the graph only */
+  KgFactStore *graph;
+  KgBuildStats *stats;
+  DocResult *results;
+  KgError *err;
+} Run;
+
+static void result_free(DocResult *r) {
+  kg_fact_store_free(r->store);
+  for (size_t k = 0; k < N_OUTPUTS; k++)
+    kg_buf_free(&r->part[k]);
+  kg_vec_free(&r->msgs);
+  memset(r, 0, sizeof *r);
+}
+
+/* The document's evidence as text, for each text output, while still in
+ * the worker thread: formatting is most of the cost of writing. */
+static KgStatus format_parts(const Run *run, DocResult *r) {
+  kg_fact_store_sort(r->store);
+  for (size_t k = 0; run->sinks && k < N_OUTPUTS; k++) {
+    const RdfOut *o = &run->sinks->rdf[k];
+    if (o->open && o->text &&
+        !kg_rdf_text_documents(r->store, o->syn, &run->sinks->ns, &r->part[k]))
+      return KG_ERR_NOMEM;
+  }
+  return KG_SUCCESS;
+}
+
+/* Read, decode, extract and format document i into its result slot. */
+static void run_document(void *ctx, size_t i) {
+  const Run *run = ctx;
+  DocResult *r = &run->results[i];
+  const KgInput *in = &run->inputs->items[i];
+  KgDocText doc = {0};
+  KgError err = {0};
+  size_t max = run->opts->max_file_size ? run->opts->max_file_size
+                                        : KG_DEFAULT_MAX_FILE_SIZE;
+  KgStatus st = kg_source_load(in, max, &doc, collect_msg, &r->msgs, &err);
+  if (st == KG_ERR_NOMEM) {
+    r->status = st;
+    return;
+  }
+  if (st) {
+    /* a bad file is a warning: the build goes on without it */
+    err.severity = KG_MSG_WARNING;
+    if (!err.file[0])
+      snprintf(err.file, sizeof err.file, "%s", in->path);
+    kg_vec_push(&r->msgs, err);
+    r->stats.skipped = 1;
+    return;
+  }
+  r->store = kg_fact_store_new();
+  st = r->store ? KG_SUCCESS : KG_ERR_NOMEM;
+  if (!st)
+    st = extract_document(run->rules, in->key, &doc, r->store, collect_msg,
+                          &r->msgs, &r->stats);
+  if (!st)
+    st = format_parts(run, r);
+  r->stats.documents = 1;
+  r->stats.bytes = doc.bytes;
+  r->status = st;
+  kg_doc_text_free(&doc);
+}
+
+static void add_stats(KgBuildStats *to, const KgBuildStats *from) {
+  to->documents += from->documents;
+  to->skipped += from->skipped;
+  to->bytes += from->bytes;
+  to->sentences += from->sentences;
+  to->mentions += from->mentions;
+}
+
+static void report_progress(const Run *run, size_t i) {
+  const DocResult *r = &run->results[i];
+  if (!run->opts->on_progress)
+    return;
+  size_t facts = 0;
+  for (size_t f = 0; r->store && f < kg_fact_store_n_facts(r->store); f++)
+    facts += kg_fact_store_fact(r->store, f).support;
+  KgProgress pr = {
+      i + 1, run->inputs->len, run->stats->bytes,    run->inputs->items[i].key,
+      facts, r->msgs.len,      (int)r->stats.skipped};
+  run->opts->on_progress(run->opts->progress_ctx, &pr);
+}
+
+/* The document's parts go to the outputs, its store into the graph. */
+static KgStatus write_document_parts(const Run *run, const DocResult *r) {
+  KgStatus st = KG_SUCCESS;
+  for (size_t k = 0; !st && run->sinks && r->store && k < N_OUTPUTS; k++) {
+    RdfOut *o = &run->sinks->rdf[k];
+    if (o->open)
+      st = o->text ? write_bytes(o, &r->part[k], run->err)
+                   : kg_rdf_stream_documents(o->stream, r->store, run->err);
+  }
+  return st;
+}
+
+/* Merge result i into the graph, hand its messages on, release it. */
+static KgStatus merge_result(void *ctx, size_t i) {
+  const Run *run = ctx;
+  DocResult *r = &run->results[i];
+  KgStatus st = r->status;
+  for (size_t m = 0; m < r->msgs.len; m++) {
+    run->stats->warnings++;
+    if (run->opts->on_msg)
+      run->opts->on_msg(run->opts->msg_ctx, &r->msgs.items[m]);
+  }
+  if (st)
+    kg_error_set(run->err, st, run->inputs->items[i].path, 0, 0,
+                 "building the graph: %s", kg_strstatus(st));
+  if (!st)
+    st = write_document_parts(run, r);
+  if (!st && r->store && (st = kg_fact_store_merge(run->graph, r->store)))
+    kg_error_set(run->err, st, NULL, 0, 0, "building the graph: %s",
+                 kg_strstatus(st));
+  add_stats(run->stats, &r->stats);
+  report_progress(run, i);
+  result_free(r);
+  return st;
+}
+
+static KgStatus process_all(const KgBuildOptions *opts, const KgRules *rules,
+                            const KgInputVec *inputs, Sinks *sinks,
+                            KgFactStore *graph, KgBuildStats *stats,
+                            KgError *err) {
+  unsigned n = kg_thread_count(opts->threads);
+  Run run = {opts,
+             rules,
+             inputs,
+             sinks,
+             graph,
+             stats,
+             kg_calloc(inputs->len + 1, sizeof(DocResult)),
+             err};
+  if (!run.results)
+    return kg_error_set(err, KG_ERR_NOMEM, NULL, 0, 0, "out of memory");
+  KgStatus st = kg_parallel_ordered(inputs->len, n, 4 * (size_t)n, run_document,
+                                    merge_result, &run);
+  if (st && !err->message[0])
+    kg_error_set(err, st, NULL, 0, 0, "building the graph: %s",
+                 kg_strstatus(st));
+  for (size_t i = 0; i < inputs->len; i++)
+    result_free(&run.results[i]);
+  kg_free(run.results);
+  return st;
+}
+
+/* ---------------------------------------------------------- graph part */
+
+/* Entities and statements, formatted in parallel in blocks of items. */
+#define GRAPH_BLOCK 2048
+
+typedef struct {
+  const KgFactStore *graph;
+  Sinks *sinks;
+  KgBuf *parts; /* N_OUTPUTS per block */
+  KgStatus *status;
+  size_t n_items;
+  KgError *err;
+} GraphRun;
+
+static void format_block(void *ctx, size_t b) {
+  const GraphRun *g = ctx;
+  size_t from = b * GRAPH_BLOCK, to = from + GRAPH_BLOCK;
+  if (to > g->n_items)
+    to = g->n_items;
+  for (size_t k = 0; k < N_OUTPUTS; k++) {
+    const RdfOut *o = &g->sinks->rdf[k];
+    if (o->open && o->text &&
+        !kg_rdf_text_graph(g->graph, from, to, o->syn, &g->sinks->ns,
+                           &g->parts[b * N_OUTPUTS + k]))
+      g->status[b] = KG_ERR_NOMEM;
+  }
+}
+
+static KgStatus write_block(void *ctx, size_t b) {
+  const GraphRun *g = ctx;
+  KgStatus st = g->status[b];
+  if (st)
+    kg_error_set(g->err, st, NULL, 0, 0, "out of memory");
+  for (size_t k = 0; k < N_OUTPUTS; k++) {
+    KgBuf *part = &g->parts[b * N_OUTPUTS + k];
+    if (!st && g->sinks->rdf[k].open && g->sinks->rdf[k].text)
+      st = write_bytes(&g->sinks->rdf[k], part, g->err);
+    kg_buf_free(part);
+  }
+  return st;
+}
+
+static KgStatus write_graph_parts(const KgFactStore *graph, Sinks *sinks,
+                                  unsigned threads, KgError *err) {
+  size_t n_items = kg_rdf_graph_items(graph);
+  size_t blocks = (n_items + GRAPH_BLOCK - 1) / GRAPH_BLOCK;
+  GraphRun g = {graph,
+                sinks,
+                kg_calloc(blocks * N_OUTPUTS + 1, sizeof(KgBuf)),
+                kg_calloc(blocks + 1, sizeof(KgStatus)),
+                n_items,
+                err};
+  KgStatus st = g.parts && g.status ? KG_SUCCESS : KG_ERR_NOMEM;
+  if (!st)
+    st = kg_parallel_ordered(blocks, threads, 2 * (size_t)threads, format_block,
+                             write_block, &g);
+  for (size_t i = 0; g.parts && i < blocks * N_OUTPUTS; i++)
+    kg_buf_free(&g.parts[i]);
+  kg_free(g.parts);
+  kg_free(g.status);
+  for (size_t k = 0; !st && k < N_OUTPUTS; k++)
+    if (sinks->rdf[k].stream)
+      st = kg_rdf_stream_graph(sinks->rdf[k].stream, graph, err);
+  if (st == KG_ERR_NOMEM && !err->message[0])
+    kg_error_set(err, st, NULL, 0, 0, "out of memory");
+  return st;
+}
+
+/* Finish and rename every RDF output into place. */
+static KgStatus commit_rdf(Sinks *sinks, KgError *err) {
+  KgStatus st = KG_SUCCESS;
+  for (size_t k = 0; !st && k < N_OUTPUTS; k++) {
+    RdfOut *r = &sinks->rdf[k];
+    if (!r->open)
+      continue;
+    if (r->stream) {
+      char *none = NULL;
+      size_t len = 0;
+      st = kg_rdf_stream_finish(r->stream, &none, &len, err);
+      r->stream = NULL;
+    }
+    if (!st)
+      st = kg_atomic_commit(&r->af, err);
+    r->open = false;
+    if (st && err && !err->file[0])
+      snprintf(err->file, sizeof err->file, "%s", r->path);
+  }
+  return st;
+}
+
+/* ------------------------------------------------------------- pictures */
 
 static void dot_options(const KgViewOptions *v, KgDotOptions *d) {
   d->layout = v->layout;
@@ -581,29 +729,17 @@ static void dot_options(const KgViewOptions *v, KgDotOptions *d) {
   d->min_support = v->min_support;
 }
 
-static KgStatus write_output(const KgFactStore *graph, const KgBuildOptions *o,
-                             size_t k, const char *dir, KgError *err) {
+static KgStatus write_picture(const KgFactStore *graph, const KgBuildOptions *o,
+                              size_t k, const char *dir, KgError *err) {
   char *data = NULL, *path = path_join(dir, outputs[k].file);
   size_t len = 0;
   if (!path)
     return kg_error_set(err, KG_ERR_NOMEM, dir, 0, 0, "out of memory");
-  KgAtomicFile af;
-  KgStatus st = kg_atomic_open(path, &af, err);
-  if (!st && outputs[k].syntax) {
-    /* RDF is streamed to the file: it is the largest output by far */
-    st = kg_rdf_write_file(graph, o->base_iri ? o->base_iri : KG_DEFAULT_BASE,
-                           outputs[k].syntax, af.f, err);
-  } else if (!st) {
-    KgDotOptions d = {0};
-    dot_options(&o->view, &d);
-    st = kg_dot_render(graph, &d, outputs[k].picture, &data, &len, err);
-    if (!st && len && fwrite(data, 1, len, af.f) != len)
-      st = kg_error_set(err, KG_ERR_IO, path, 0, 0, "cannot write");
-  }
+  KgDotOptions d = {0};
+  dot_options(&o->view, &d);
+  KgStatus st = kg_dot_render(graph, &d, outputs[k].picture, &data, &len, err);
   if (!st)
-    st = kg_atomic_commit(&af, err);
-  else if (af.f)
-    kg_atomic_abort(&af);
+    st = kg_write_file_atomic(path, data, len, err);
   if (st && err && !err->file[0])
     snprintf(err->file, sizeof err->file, "%s", path);
   kg_free(data);
@@ -611,15 +747,13 @@ static KgStatus write_output(const KgFactStore *graph, const KgBuildOptions *o,
   return st;
 }
 
-static KgStatus write_outputs(const KgFactStore *graph, const KgRules *rules,
-                              const KgBuildOptions *o, KgError *err) {
+static KgStatus write_rest(const KgFactStore *graph, const KgRules *rules,
+                           const KgBuildOptions *o, KgError *err) {
   const char *dir = o->out_dir ? o->out_dir : "out";
-  unsigned formats =
-      o->formats ? o->formats : KG_FORMAT_TTL | KG_FORMAT_DOT | KG_FORMAT_SVG;
-  KgStatus st = make_dir(dir, err);
-  for (size_t k = 0; !st && k < sizeof outputs / sizeof *outputs; k++)
-    if (formats & outputs[k].bit)
-      st = write_output(graph, o, k, dir, err);
+  KgStatus st = KG_SUCCESS;
+  for (size_t k = 0; !st && k < N_OUTPUTS; k++)
+    if (outputs[k].picture && (wanted_formats(o) & outputs[k].bit))
+      st = write_picture(graph, o, k, dir, err);
   if (!st) {
     size_t len;
     const char *src = kg_ontology_source(rules->onto, &len);
@@ -659,7 +793,7 @@ static void count_graph(const KgFactStore *graph, KgBuildStats *stats) {
   stats->entities = kg_fact_store_n_entities(graph);
   for (size_t i = 0; i < stats->facts; i++) {
     KgFactView f = kg_fact_store_fact(graph, i);
-    stats->evidence += f.n_evidence;
+    stats->evidence += f.support;
     count_name(stats->by_predicate, &stats->n_by_predicate, f.predicate);
   }
   for (size_t i = 0; i < stats->entities; i++)
@@ -669,8 +803,10 @@ static void count_graph(const KgFactStore *graph, KgBuildStats *stats) {
   qsort(stats->by_type, stats->n_by_type, sizeof(KgCount), cmp_count);
 }
 
-KgStatus kg_build_graph(const KgBuildOptions *opts, const KgRules *rules,
-                        KgFactStore *graph, KgBuildStats *stats, KgError *err) {
+/* List the inputs, run every document, sort and count the graph. */
+static KgStatus build_into(const KgBuildOptions *opts, const KgRules *rules,
+                           Sinks *sinks, KgFactStore *graph,
+                           KgBuildStats *stats, KgError *err) {
   static const char *const default_inputs[] = {"corpus"};
   const char *const *in = opts->n_inputs ? opts->inputs : default_inputs;
   size_t n_in = opts->n_inputs ? opts->n_inputs : 1;
@@ -678,12 +814,50 @@ KgStatus kg_build_graph(const KgBuildOptions *opts, const KgRules *rules,
   KgStatus st =
       kg_source_list(in, n_in, &inputs, opts->on_msg, opts->msg_ctx, err);
   if (!st)
-    st = process_all(opts, rules, &inputs, graph, stats, err);
+    st = process_all(opts, rules, &inputs, sinks, graph, stats, err);
   kg_input_vec_free(&inputs);
   if (!st) {
     kg_fact_store_sort(graph);
     count_graph(graph, stats);
   }
+  return st;
+}
+
+KgStatus kg_build_graph(const KgBuildOptions *opts, const KgRules *rules,
+                        KgFactStore *graph, KgBuildStats *stats, KgError *err) {
+  return build_into(opts, rules, NULL, graph, stats, err);
+}
+
+/* The graph keeps only what the pictures show of the evidence, so memory
+ * follows the facts, not the corpus; the RDF has all of it already. */
+static KgFactStore *new_graph(const KgBuildOptions *opts) {
+  KgFactStore *graph = kg_fact_store_new();
+  unsigned pictures = KG_FORMAT_DOT | KG_FORMAT_SVG | KG_FORMAT_PNG;
+  if (graph)
+    kg_fact_store_limit_evidence(
+        graph, wanted_formats(opts) & pictures ? KG_DOT_MAX_EVIDENCE : 0);
+  return graph;
+}
+
+static KgStatus build_and_write(const KgBuildOptions *opts,
+                                const KgRules *rules, KgFactStore *graph,
+                                KgBuildStats *stats, KgError *err) {
+  Sinks sinks;
+  KgStatus st = open_sinks(&sinks, opts, err);
+  if (st)
+    return st;
+  st = build_into(opts, rules, &sinks, graph, stats, err);
+  if (!st && opts->strict && stats->warnings)
+    st = kg_error_set(err, KG_ERR_BAD_ARG, NULL, 0, 0,
+                      "%zu warning(s) and --strict: no output written",
+                      stats->warnings);
+  if (!st)
+    st = write_graph_parts(graph, &sinks, kg_thread_count(opts->threads), err);
+  if (!st)
+    st = commit_rdf(&sinks, err);
+  close_sinks(&sinks);
+  if (!st)
+    st = write_rest(graph, rules, opts, err);
   return st;
 }
 
@@ -698,17 +872,11 @@ KgStatus kg_build(const KgBuildOptions *opts, KgBuildStats *stats,
                               opts->on_msg, opts->msg_ctx, &rules, err);
   if (st)
     return st;
-  KgFactStore *graph = kg_fact_store_new();
+  KgFactStore *graph = new_graph(opts);
   if (!graph)
     st = kg_error_set(err, KG_ERR_NOMEM, NULL, 0, 0, "out of memory");
   if (!st)
-    st = kg_build_graph(opts, rules, graph, stats, err);
-  if (!st && opts->strict && stats->warnings)
-    st = kg_error_set(err, KG_ERR_BAD_ARG, NULL, 0, 0,
-                      "%zu warning(s) and --strict: no output written",
-                      stats->warnings);
-  if (!st)
-    st = write_outputs(graph, rules, opts, err);
+    st = build_and_write(opts, rules, graph, stats, err);
   kg_fact_store_free(graph);
   kg_rules_free(rules);
   return st;

@@ -48,7 +48,6 @@
 #include <strings.h>
 
 #define FONT "Noto Sans CJK SC"
-#define MAX_EVIDENCE_SHOWN 5
 #define MAX_SENTENCE_CHARS 300
 #define MAX_LABEL_CHARS 120
 #define MAX_ALIASES_SHOWN 20
@@ -302,7 +301,7 @@ static bool fact_passes(const KgFactStore *fs, const KgDotOptions *o,
     return false;
   if (o->predicates && *o->predicates && !in_list(o->predicates, f.predicate))
     return false;
-  if (f.n_evidence < o->min_support)
+  if (f.support < o->min_support)
     return false;
   return type_ok(fs, o, s->subj[i]) && type_ok(fs, o, s->obj[i]);
 }
@@ -590,7 +589,7 @@ static void add_node(Builder *bd, const KgFactStore *fs, size_t ei) {
   node_tooltip(bd, n, &e);
 }
 
-/* "doc#3: sentence" lines, at most MAX_EVIDENCE_SHOWN of them. */
+/* "doc#3: sentence" lines, at most KG_DOT_MAX_EVIDENCE of them. */
 static void edge_tooltip(Builder *bd, Agedge_t *ed, const KgFactStore *fs,
                          const KgFactView *f) {
   KgBuf *b = &bd->tmp;
@@ -608,17 +607,16 @@ static void edge_tooltip(Builder *bd, Agedge_t *ed, const KgFactStore *fs,
     put_clean(b, f->qualifier, MAX_LABEL_CHARS);
     kg_buf_putc(b, ')');
   }
-  kg_buf_printf(b, " — %zu sentence%s", f->n_evidence,
-                f->n_evidence == 1 ? "" : "s");
-  for (size_t i = 0; i < f->n_evidence && i < MAX_EVIDENCE_SHOWN; i++) {
+  kg_buf_printf(b, " — %zu sentence%s", f->support, f->support == 1 ? "" : "s");
+  for (size_t i = 0; i < f->n_evidence && i < KG_DOT_MAX_EVIDENCE; i++) {
     const KgEvidence *ev = &f->evidence[i];
     kg_buf_puts(b, "\\n");
     put_clean(b, ev->doc ? ev->doc : "?", MAX_LABEL_CHARS);
     kg_buf_printf(b, "#%zu: ", ev->sentence);
     put_clean(b, ev->text, MAX_SENTENCE_CHARS);
   }
-  if (f->n_evidence > MAX_EVIDENCE_SHOWN)
-    kg_buf_printf(b, "\\n… and %zu more", f->n_evidence - MAX_EVIDENCE_SHOWN);
+  if (f->support > KG_DOT_MAX_EVIDENCE)
+    kg_buf_printf(b, "\\n… and %zu more", f->support - KG_DOT_MAX_EVIDENCE);
   set_tmp(bd, ed, bd->e_tooltip);
 }
 
@@ -661,7 +659,7 @@ static void add_edge(Builder *bd, const KgFactStore *fs, const Selection *s,
   }
   agxset(ed, bd->e_color, (char *)color);
   agxset(ed, bd->e_fontcolor, (char *)color);
-  double w = 1.0 + log2(f.n_evidence ? (double)f.n_evidence : 1.0);
+  double w = 1.0 + log2(f.support ? (double)f.support : 1.0);
   kg_buf_printf(&bd->tmp, "%.2f", w > MAX_PENWIDTH ? MAX_PENWIDTH : w);
   set_tmp(bd, ed, bd->e_penwidth);
   if (bd->diff_old)

@@ -24,6 +24,10 @@ typedef struct {
   const KgFactStore *diff_old, *diff_new;
 } KgDotOptions;
 
+/** Sentences shown in an edge's tooltip: the graph of a build keeps no
+ * more evidence per fact than this. */
+#define KG_DOT_MAX_EVIDENCE 5
+
 /**
  * Render fs as format "dot" (the DOT source, not laid out), "svg" or
  * "png".  opts may be NULL (everything, automatic layout).  Only facts

@@ -32,6 +32,7 @@ typedef struct {
 typedef struct {
   const char *s, *p, *o, *q;
   KG_VEC(KgEvidence) evidence;
+  size_t support;
 } Fact;
 
 struct KgFactStore {
@@ -43,6 +44,7 @@ struct KgFactStore {
   Index document_index;
   KG_VEC(Fact) facts;
   Index fact_index;
+  size_t evidence_limit; /* SIZE_MAX: keep all */
 };
 
 /* ---------------------------------------------------------------- index */
@@ -128,7 +130,14 @@ static const char *intern(KgFactStore *fs, const char *s, bool *oom) {
 /* ------------------------------------------------------------- lifetime */
 
 KgFactStore *kg_fact_store_new(void) {
-  return kg_calloc(1, sizeof(KgFactStore));
+  KgFactStore *fs = kg_calloc(1, sizeof(KgFactStore));
+  if (fs)
+    fs->evidence_limit = SIZE_MAX;
+  return fs;
+}
+
+void kg_fact_store_limit_evidence(KgFactStore *fs, size_t limit) {
+  fs->evidence_limit = limit;
 }
 
 void kg_fact_store_free(KgFactStore *fs) {
@@ -267,22 +276,61 @@ static bool fact_eq(const KgFactStore *fs, size_t i, const void *key) {
   return f->s == k->s && f->p == k->p && f->o == k->o && f->q == k->q;
 }
 
-static bool same_evidence(const KgEvidence *a, const KgEvidence *b) {
-  return a->doc == b->doc && a->sentence == b->sentence && a->rule == b->rule;
+static int cmp_str(const char *a, const char *b) {
+  if (a == b)
+    return 0;
+  if (!a)
+    return -1;
+  if (!b)
+    return 1;
+  return strcmp(a, b);
+}
+
+static int cmp_evidence(const void *pa, const void *pb);
+
+static KgStatus intern_evidence(KgFactStore *fs, const KgEvidence *ev,
+                                KgEvidence *e) {
+  bool oom = false;
+  *e = *ev;
+  e->doc = intern(fs, ev->doc, &oom);
+  e->text = intern(fs, ev->text, &oom);
+  e->lang = intern(fs, ev->lang, &oom);
+  e->rule = intern(fs, ev->rule, &oom);
+  return oom ? KG_ERR_NOMEM : KG_SUCCESS;
+}
+
+/* A limited store keeps its evidence sorted: the new piece goes in its
+ * place and the last one falls out when the array is full. */
+static KgStatus keep_first(KgFactStore *fs, Fact *f, const KgEvidence *ev) {
+  size_t n = f->evidence.len;
+  if (n == fs->evidence_limit &&
+      (!n || cmp_evidence(ev, &f->evidence.items[n - 1]) >= 0))
+    return KG_SUCCESS;
+  KgEvidence e;
+  if (intern_evidence(fs, ev, &e))
+    return KG_ERR_NOMEM;
+  if (n < fs->evidence_limit && !kg_vec_push(&f->evidence, e))
+    return KG_ERR_NOMEM;
+  size_t i = f->evidence.len - 1;
+  for (; i > 0 && cmp_evidence(&e, &f->evidence.items[i - 1]) < 0; i--)
+    f->evidence.items[i] = f->evidence.items[i - 1];
+  f->evidence.items[i] = e;
+  return KG_SUCCESS;
 }
 
 static KgStatus add_evidence(KgFactStore *fs, Fact *f, const KgEvidence *ev) {
-  bool oom = false;
-  KgEvidence e = *ev;
-  e.doc = intern(fs, ev->doc, &oom);
-  e.text = intern(fs, ev->text, &oom);
-  e.lang = intern(fs, ev->lang, &oom);
-  e.rule = intern(fs, ev->rule, &oom);
-  if (oom)
-    return KG_ERR_NOMEM;
-  for (size_t i = 0; i < f->evidence.len; i++)
-    if (same_evidence(&f->evidence.items[i], &e))
+  for (size_t i = 0; i < f->evidence.len; i++) {
+    const KgEvidence *k = &f->evidence.items[i];
+    if (k->sentence == ev->sentence && !cmp_str(k->doc, ev->doc) &&
+        !cmp_str(k->rule, ev->rule))
       return KG_SUCCESS;
+  }
+  f->support++;
+  if (fs->evidence_limit != SIZE_MAX)
+    return keep_first(fs, f, ev);
+  KgEvidence e;
+  if (intern_evidence(fs, ev, &e))
+    return KG_ERR_NOMEM;
   return kg_vec_push(&f->evidence, e) ? KG_SUCCESS : KG_ERR_NOMEM;
 }
 
@@ -300,7 +348,7 @@ KgStatus kg_fact_store_add_fact(KgFactStore *fs, const char *s, const char *p,
                           fact_key_hash(k.s, k.p, k.o, k.q), fact_eq, &k);
   size_t slot = fs->fact_index.slots[at];
   if (!slot) {
-    Fact f = {k.s, k.p, k.o, k.q, {0}};
+    Fact f = {k.s, k.p, k.o, k.q, {0}, 0};
     if (!kg_vec_push(&fs->facts, f))
       return KG_ERR_NOMEM;
     fs->fact_index.slots[at] = slot = fs->facts.len;
@@ -331,6 +379,13 @@ long kg_fact_store_find_fact(const KgFactStore *fs, const char *s,
   return (long)fs->fact_index.slots[at] - 1;
 }
 
+long kg_fact_store_find_document(const KgFactStore *fs, const char *key) {
+  if (!fs->document_index.cap)
+    return -1;
+  size_t at = index_probe(fs, &fs->document_index, str_hash(key), doc_eq, key);
+  return (long)fs->document_index.slots[at] - 1;
+}
+
 /* ---------------------------------------------------------------- merge */
 
 KgStatus kg_fact_store_merge(KgFactStore *dst, const KgFactStore *src) {
@@ -350,21 +405,14 @@ KgStatus kg_fact_store_merge(KgFactStore *dst, const KgFactStore *src) {
     for (size_t e = 0; e < f->evidence.len && !st; e++)
       st = kg_fact_store_add_fact(dst, f->s, f->p, f->o, f->q,
                                   &f->evidence.items[e]);
+    if (!st && f->support > f->evidence.len) /* src was limited too */
+      dst->facts.items[kg_fact_store_find_fact(dst, f->s, f->p, f->o, f->q)]
+          .support += f->support - f->evidence.len;
   }
   return st;
 }
 
 /* ---------------------------------------------------------------- sort */
-
-static int cmp_str(const char *a, const char *b) {
-  if (a == b)
-    return 0;
-  if (!a)
-    return -1;
-  if (!b)
-    return 1;
-  return strcmp(a, b);
-}
 
 static int cmp_size(size_t a, size_t b) {
   return (a > b) - (a < b);
@@ -474,6 +522,7 @@ KgDocView kg_fact_store_document(const KgFactStore *fs, size_t i) {
 
 KgFactView kg_fact_store_fact(const KgFactStore *fs, size_t i) {
   const Fact *f = &fs->facts.items[i];
-  KgFactView v = {f->s, f->p, f->o, f->q, f->evidence.items, f->evidence.len};
+  KgFactView v = {
+      f->s, f->p, f->o, f->q, f->evidence.items, f->evidence.len, f->support};
   return v;
 }

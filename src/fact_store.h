@@ -48,17 +48,25 @@ typedef struct {
 } KgEvidence;
 
 typedef struct {
-  const char *subject;   /* entity key */
-  const char *predicate; /* ontology predicate local name */
-  const char *object;    /* entity key */
-  const char *qualifier; /* NULL when none */
-  const KgEvidence *evidence;
-  size_t n_evidence;
+  const char *subject;        /* entity key */
+  const char *predicate;      /* ontology predicate local name */
+  const char *object;         /* entity key */
+  const char *qualifier;      /* NULL when none */
+  const KgEvidence *evidence; /* sorted; all of it, or the first few */
+  size_t n_evidence;          /* pieces of evidence in the array */
+  size_t support;             /* pieces of evidence seen (>= n_evidence) */
 } KgFactView;
 
 KgFactStore *kg_fact_store_new(void);
 void kg_fact_store_free(KgFactStore *fs);
 
+/** Keep at most limit pieces of evidence per fact, the first in sort
+ * order; the others are only counted in KgFactView.support.  Set it on an
+ * empty store.  A store that merges one store per document uses it to keep
+ * memory proportional to the facts, not to the corpus: duplicates are
+ * found among the kept evidence only, which is exact when each merged
+ * store holds the evidence of other documents. */
+void kg_fact_store_limit_evidence(KgFactStore *fs, size_t limit);
 /** Add or update an entity.  label and type are set if not yet known;
  * alias (may be NULL) is added to its aliases. */
 KgStatus kg_fact_store_add_entity(KgFactStore *fs, const char *key,
@@ -87,6 +95,8 @@ KgFactView kg_fact_store_fact(const KgFactStore *fs, size_t i);
 /** Index of the fact (s, p, o, q), or -1 (q may be NULL). */
 long kg_fact_store_find_fact(const KgFactStore *fs, const char *s,
                              const char *p, const char *o, const char *q);
+/** Index of the document with key, or -1. */
+long kg_fact_store_find_document(const KgFactStore *fs, const char *key);
 /** Index of the entity with key, or -1. */
 long kg_fact_store_find_entity(const KgFactStore *fs, const char *key);
 
