@@ -28,9 +28,11 @@ python3 tests/tools/evidence.py "$TMP/a.nt" corpus || fail "evidence spans"
 # Determinism: a second run, and one thread against two.
 "$KG" build -q -j1 -o "$TMP/b" corpus
 "$KG" build -q -j2 -o "$TMP/c" corpus
+"$KG" build -q -j7 -o "$TMP/d" corpus
 for f in graph.ttl graph.dot; do
   cmp "$TMP/a/$f" "$TMP/b/$f" || fail "$f differs between runs"
   cmp "$TMP/b/$f" "$TMP/c/$f" || fail "$f differs between -j1 and -j2"
+  cmp "$TMP/b/$f" "$TMP/d/$f" || fail "$f differs between -j1 and -j7"
   cmp "$TMP/a/$f" "out/$f" ||
     fail "out/$f is stale: rebuild with 'build/kg build' and commit out/"
 done

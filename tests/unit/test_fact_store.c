@@ -125,3 +125,63 @@ Test(fact_store, allocation_failures_return_errors) {
   }
   cr_assert(succeeded, "40 allocations were not enough for one fact");
 }
+
+/* A limited store keeps the first evidence in sort order whatever the
+ * order it came in, and counts the rest: what a build's graph does when it
+ * merges one store per document. */
+Test(fact_store, limited_evidence_keeps_the_first_and_counts_all) {
+  const char *docs[] = {"c.txt", "a.txt", "e.txt", "b.txt", "d.txt"};
+  KgFactStore *all = kg_fact_store_new(), *two = kg_fact_store_new(),
+              *none = kg_fact_store_new();
+  kg_fact_store_limit_evidence(two, 2);
+  kg_fact_store_limit_evidence(none, 0);
+  for (size_t i = 0; i < 5; i++) {
+    KgFactStore *one = kg_fact_store_new();
+    KgEvidence e = ev(docs[i], i, "r");
+    cr_assert_eq(kg_fact_store_add_fact(one, "A", "p", "B", NULL, &e),
+                 KG_SUCCESS);
+    cr_assert_eq(kg_fact_store_merge(all, one), KG_SUCCESS);
+    cr_assert_eq(kg_fact_store_merge(two, one), KG_SUCCESS);
+    cr_assert_eq(kg_fact_store_merge(none, one), KG_SUCCESS);
+    kg_fact_store_free(one);
+  }
+  kg_fact_store_sort(all);
+  kg_fact_store_sort(two);
+  KgFactView fa = kg_fact_store_fact(all, 0), f2 = kg_fact_store_fact(two, 0),
+             f0 = kg_fact_store_fact(none, 0);
+  cr_assert_eq(fa.n_evidence, 5);
+  cr_assert_eq(fa.support, 5);
+  cr_assert_eq(f2.n_evidence, 2);
+  cr_assert_eq(f2.support, 5);
+  cr_assert_str_eq(f2.evidence[0].doc, "a.txt");
+  cr_assert_str_eq(f2.evidence[1].doc, "b.txt");
+  cr_assert_str_eq(f2.evidence[1].text, "百度发布了文心一言。");
+  cr_assert_eq(f0.n_evidence, 0);
+  cr_assert_eq(f0.support, 5);
+  /* the same evidence again is no new support */
+  KgEvidence again = ev("a.txt", 1, "r");
+  kg_fact_store_add_fact(two, "A", "p", "B", NULL, &again);
+  cr_assert_eq(kg_fact_store_fact(two, 0).support, 5);
+  /* a limited store merged on keeps counting what it did not keep */
+  KgFactStore *on = kg_fact_store_new();
+  kg_fact_store_limit_evidence(on, 1);
+  cr_assert_eq(kg_fact_store_merge(on, two), KG_SUCCESS);
+  cr_assert_eq(kg_fact_store_fact(on, 0).support, 5);
+  cr_assert_eq(kg_fact_store_fact(on, 0).n_evidence, 1);
+  kg_fact_store_free(on);
+  kg_fact_store_free(all);
+  kg_fact_store_free(two);
+  kg_fact_store_free(none);
+}
+
+Test(fact_store, find_document) {
+  KgFactStore *fs = kg_fact_store_new();
+  cr_assert_eq(kg_fact_store_find_document(fs, "a.txt"), -1);
+  KgDocView a = {"a.txt", "00", "en", "text", 1, 10};
+  KgDocView b = {"b.txt", "11", "zh", "text", 2, 20};
+  kg_fact_store_add_document(fs, &a);
+  kg_fact_store_add_document(fs, &b);
+  cr_assert_eq(kg_fact_store_find_document(fs, "b.txt"), 1);
+  cr_assert_eq(kg_fact_store_find_document(fs, "c.txt"), -1);
+  kg_fact_store_free(fs);
+}
