@@ -188,24 +188,23 @@ static KgStatus add_alias(KgFactStore *fs, Entity *e, const char *alias) {
   return kg_vec_push(&e->aliases, a) ? KG_SUCCESS : KG_ERR_NOMEM;
 }
 
-KgStatus kg_fact_store_add_entity(KgFactStore *fs, const char *key,
-                                  const char *label, const char *type,
-                                  const char *alias) {
-  if (!key || !*key)
-    return KG_ERR_BAD_ARG;
+/* The entity with key, added when new; label and type fill what is not
+ * known yet.  NULL when out of memory. */
+static Entity *entity_at(KgFactStore *fs, const char *key, const char *label,
+                         const char *type) {
   bool oom = false;
   const char *k = intern(fs, key, &oom);
   const char *l = intern(fs, label, &oom);
   const char *t = intern(fs, type, &oom);
   if (oom ||
       !index_reserve(fs, &fs->entity_index, fs->entities.len, entity_hash_at))
-    return KG_ERR_NOMEM;
+    return NULL;
   size_t at = index_probe(fs, &fs->entity_index, str_hash(k), entity_eq, k);
   size_t slot = fs->entity_index.slots[at];
   if (!slot) {
     Entity e = {(char *)k, NULL, NULL, {0}};
     if (!kg_vec_push(&fs->entities, e))
-      return KG_ERR_NOMEM;
+      return NULL;
     fs->entity_index.slots[at] = slot = fs->entities.len;
   }
   Entity *e = &fs->entities.items[slot - 1];
@@ -213,6 +212,17 @@ KgStatus kg_fact_store_add_entity(KgFactStore *fs, const char *key,
     e->label = (char *)l;
   if (!e->type && t)
     e->type = (char *)t;
+  return e;
+}
+
+KgStatus kg_fact_store_add_entity(KgFactStore *fs, const char *key,
+                                  const char *label, const char *type,
+                                  const char *alias) {
+  if (!key || !*key)
+    return KG_ERR_BAD_ARG;
+  Entity *e = entity_at(fs, key, label, type);
+  if (!e)
+    return KG_ERR_NOMEM;
   return alias ? add_alias(fs, e, alias) : KG_SUCCESS;
 }
 
@@ -334,26 +344,35 @@ static KgStatus add_evidence(KgFactStore *fs, Fact *f, const KgEvidence *ev) {
   return kg_vec_push(&f->evidence, e) ? KG_SUCCESS : KG_ERR_NOMEM;
 }
 
-KgStatus kg_fact_store_add_fact(KgFactStore *fs, const char *s, const char *p,
-                                const char *o, const char *q,
-                                const KgEvidence *ev) {
-  if (!s || !p || !o)
-    return KG_ERR_BAD_ARG;
+/* The fact (s, p, o, q), added when new; NULL when out of memory. */
+static Fact *fact_at(KgFactStore *fs, const char *s, const char *p,
+                     const char *o, const char *q) {
   bool oom = false;
   FactKey k = {intern(fs, s, &oom), intern(fs, p, &oom), intern(fs, o, &oom),
                intern(fs, q, &oom)};
   if (oom || !index_reserve(fs, &fs->fact_index, fs->facts.len, fact_hash_at))
-    return KG_ERR_NOMEM;
+    return NULL;
   size_t at = index_probe(fs, &fs->fact_index,
                           fact_key_hash(k.s, k.p, k.o, k.q), fact_eq, &k);
   size_t slot = fs->fact_index.slots[at];
   if (!slot) {
     Fact f = {k.s, k.p, k.o, k.q, {0}, 0};
     if (!kg_vec_push(&fs->facts, f))
-      return KG_ERR_NOMEM;
+      return NULL;
     fs->fact_index.slots[at] = slot = fs->facts.len;
   }
-  return ev ? add_evidence(fs, &fs->facts.items[slot - 1], ev) : KG_SUCCESS;
+  return &fs->facts.items[slot - 1];
+}
+
+KgStatus kg_fact_store_add_fact(KgFactStore *fs, const char *s, const char *p,
+                                const char *o, const char *q,
+                                const KgEvidence *ev) {
+  if (!s || !p || !o)
+    return KG_ERR_BAD_ARG;
+  Fact *f = fact_at(fs, s, p, o, q);
+  if (!f)
+    return KG_ERR_NOMEM;
+  return ev ? add_evidence(fs, f, ev) : KG_SUCCESS;
 }
 
 /* Probe without interning: compare by text, since the caller's strings
@@ -389,27 +408,31 @@ long kg_fact_store_find_document(const KgFactStore *fs, const char *key) {
 /* ---------------------------------------------------------------- merge */
 
 KgStatus kg_fact_store_merge(KgFactStore *dst, const KgFactStore *src) {
-  KgStatus st = KG_SUCCESS;
-  for (size_t i = 0; i < src->entities.len && !st; i++) {
+  for (size_t i = 0; i < src->entities.len; i++) {
     const Entity *e = &src->entities.items[i];
-    st = kg_fact_store_add_entity(dst, e->key, e->label, e->type, NULL);
-    for (size_t a = 0; a < e->aliases.len && !st; a++)
-      st = kg_fact_store_add_entity(dst, e->key, NULL, NULL,
-                                    e->aliases.items[a]);
+    Entity *to = entity_at(dst, e->key, e->label, e->type);
+    if (!to)
+      return KG_ERR_NOMEM;
+    for (size_t a = 0; a < e->aliases.len; a++)
+      if (add_alias(dst, to, e->aliases.items[a]))
+        return KG_ERR_NOMEM;
   }
-  for (size_t i = 0; i < src->documents.len && !st; i++)
-    st = kg_fact_store_add_document(dst, &src->documents.items[i].view);
-  for (size_t i = 0; i < src->facts.len && !st; i++) {
+  for (size_t i = 0; i < src->documents.len; i++)
+    if (kg_fact_store_add_document(dst, &src->documents.items[i].view))
+      return KG_ERR_NOMEM;
+  for (size_t i = 0; i < src->facts.len; i++) {
     const Fact *f = &src->facts.items[i];
-    st = kg_fact_store_add_fact(dst, f->s, f->p, f->o, f->q, NULL);
-    for (size_t e = 0; e < f->evidence.len && !st; e++)
-      st = kg_fact_store_add_fact(dst, f->s, f->p, f->o, f->q,
-                                  &f->evidence.items[e]);
-    if (!st && f->support > f->evidence.len) /* src was limited too */
-      dst->facts.items[kg_fact_store_find_fact(dst, f->s, f->p, f->o, f->q)]
-          .support += f->support - f->evidence.len;
+    Fact *to = fact_at(dst, f->s, f->p, f->o, f->q);
+    if (!to)
+      return KG_ERR_NOMEM;
+    /* a store that keeps no evidence only counts it */
+    for (size_t e = 0; dst->evidence_limit && e < f->evidence.len; e++)
+      if (add_evidence(dst, to, &f->evidence.items[e]))
+        return KG_ERR_NOMEM;
+    to->support +=
+        dst->evidence_limit ? f->support - f->evidence.len : f->support;
   }
-  return st;
+  return KG_SUCCESS;
 }
 
 /* ---------------------------------------------------------------- sort */
