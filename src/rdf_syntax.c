@@ -17,6 +17,29 @@
 
 #define BASE_KINDS 5 /* namespaces that live under the base */
 
+/* Appends without the call and the terminating NUL of kg_buf_append when
+ * there is room: the writer appends a few bytes at a time, millions of
+ * times.  kg_syn_finish terminates the buffer. */
+static inline void put(KgBuf *b, const void *s, size_t n) {
+  if (b->len + n < b->cap) {
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+  } else {
+    kg_buf_append(b, s, n);
+  }
+}
+
+static inline void put_c(KgBuf *b, char c) {
+  if (b->len + 1 < b->cap)
+    b->data[b->len++] = c;
+  else
+    kg_buf_append(b, &c, 1);
+}
+
+static inline void put_s(KgBuf *b, const char *s) {
+  put(b, s, strlen(s));
+}
+
 static const struct {
   const char *prefix; /* Turtle prefix, NULL for none */
   const char *iri;    /* suffix of the base for the first BASE_KINDS */
@@ -67,24 +90,34 @@ const char *kg_ns_prefix(KgNs ns) {
 /* ------------------------------------------------------------------ IRIs */
 
 /* The unreserved set of RFC 3986: kept as is in a local part. */
-static bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-}
+static const bool unreserved[256] = {
+    ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1,
+    ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+    ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+    ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+    ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1,
+    ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1,
+    ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
 
 bool kg_iri_append_escaped(KgBuf *b, const char *s) {
   static const char hex[] = "0123456789ABCDEF";
   const unsigned char *p = (const unsigned char *)s;
   while (*p) {
     const unsigned char *run = p;
-    while (*p && unreserved(*p))
+    while (unreserved[*p])
       p++;
-    kg_buf_append(b, run, (size_t)(p - run));
-    for (; *p && !unreserved(*p); p++) {
+    put(b, run, (size_t)(p - run));
+    for (; *p && !unreserved[*p]; p++) {
       char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-      kg_buf_append(b, esc, 3);
+      put(b, esc, 3);
     }
   }
+  if (b->data)
+    b->data[b->len] = '\0'; /* callers outside the writer read a string */
   return !b->failed;
 }
 
@@ -102,24 +135,24 @@ static void put_iri(KgSynWriter *w, KgBuf *b, const KgIri *iri) {
       w->syntax == KG_SYN_TURTLE ? ns_info[iri->ns].prefix : NULL;
   if (prefix) {
     /* write the prefixed name, fall back to <...> when it is not one */
-    kg_buf_puts(b, prefix);
-    kg_buf_putc(b, ':');
+    put_s(b, prefix);
+    put_c(b, ':');
     size_t local = b->len;
     if (iri->escape)
       kg_iri_append_escaped(b, iri->local);
     else
-      kg_buf_puts(b, iri->local);
+      put_s(b, iri->local);
     if (b->failed || pn_local(b->data + local, b->len - local))
       return;
     b->len = mark;
   }
-  kg_buf_putc(b, '<');
-  kg_buf_append(b, w->ns->iri[iri->ns], w->ns->len[iri->ns]);
+  put_c(b, '<');
+  put(b, w->ns->iri[iri->ns], w->ns->len[iri->ns]);
   if (iri->escape)
     kg_iri_append_escaped(b, iri->local);
   else
-    kg_buf_puts(b, iri->local);
-  kg_buf_putc(b, '>');
+    put_s(b, iri->local);
+  put_c(b, '>');
 }
 
 /* -------------------------------------------------------------- literals */
@@ -138,34 +171,34 @@ static const char escape_of[256] = {
 static void put_string(KgBuf *b, const char *s, size_t n) {
   static const char hex[] = "0123456789ABCDEF";
   const unsigned char *p = (const unsigned char *)s, *end = p + n;
-  kg_buf_putc(b, '"');
+  put_c(b, '"');
   while (p < end) {
     const unsigned char *run = p;
     while (p < end && !escape_of[*p])
       p++;
-    kg_buf_append(b, run, (size_t)(p - run));
+    put(b, run, (size_t)(p - run));
     if (p == end)
       break;
     char e = escape_of[*p];
     if (e == 'u') {
       char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
-      kg_buf_append(b, u, 6);
+      put(b, u, 6);
     } else {
       char two[2] = {'\\', e};
-      kg_buf_append(b, two, 2);
+      put(b, two, 2);
     }
     p++;
   }
-  kg_buf_putc(b, '"');
+  put_c(b, '"');
 }
 
 static void put_literal(KgSynWriter *w, KgBuf *b, const KgLiteral *l) {
   put_string(b, l->text, l->len);
   if (l->lang) {
-    kg_buf_putc(b, '@');
-    kg_buf_puts(b, l->lang);
+    put_c(b, '@');
+    put_s(b, l->lang);
   } else if (l->has_dt) {
-    kg_buf_append(b, "^^", 2);
+    put(b, "^^", 2);
     put_iri(w, b, &l->dt);
   }
 }
@@ -187,7 +220,7 @@ void kg_syn_header(KgSynWriter *w) {
     if (ns_info[i].prefix)
       kg_buf_printf(w->out, "@prefix %s: <%s> .\n", ns_info[i].prefix,
                     w->ns->iri[i]);
-  kg_buf_putc(w->out, '\n');
+  put_c(w->out, '\n');
 }
 
 static bool same(const KgBuf *a, const char *s, size_t n) {
@@ -196,7 +229,7 @@ static bool same(const KgBuf *a, const char *s, size_t n) {
 
 static void set(KgBuf *b, const char *s, size_t n) {
   b->len = 0;
-  kg_buf_append(b, s, n);
+  put(b, s, n);
 }
 
 /* Turtle: open the statement on s and p, continuing the open one when it
@@ -206,9 +239,9 @@ static void turtle_open(KgSynWriter *w, const KgIri *s, const KgIri *p) {
   t->len = 0;
   put_iri(w, t, s);
   size_t s_len = t->len;
-  kg_buf_putc(t, ' ');
+  put_c(t, ' ');
   if (p->ns == KG_NS_RDF && !strcmp(p->local, "type"))
-    kg_buf_putc(t, 'a');
+    put_c(t, 'a');
   else
     put_iri(w, t, p);
   if (t->failed)
@@ -217,35 +250,35 @@ static void turtle_open(KgSynWriter *w, const KgIri *s, const KgIri *p) {
   size_t p_len = t->len - s_len - 1;
   if (w->subject.len && same(&w->subject, t->data, s_len)) {
     if (same(&w->predicate, pred, p_len)) {
-      kg_buf_append(w->out, " ,\n        ", 11);
+      put(w->out, " ,\n        ", 11);
       return;
     }
-    kg_buf_append(w->out, " ;\n    ", 7);
+    put(w->out, " ;\n    ", 7);
   } else {
     if (w->subject.len)
-      kg_buf_append(w->out, " .\n", 3);
+      put(w->out, " .\n", 3);
     set(&w->subject, t->data, s_len);
-    kg_buf_append(w->out, t->data, s_len);
-    kg_buf_putc(w->out, ' ');
+    put(w->out, t->data, s_len);
+    put_c(w->out, ' ');
   }
   set(&w->predicate, pred, p_len);
-  kg_buf_append(w->out, pred, p_len);
-  kg_buf_putc(w->out, ' ');
+  put(w->out, pred, p_len);
+  put_c(w->out, ' ');
 }
 
 static void line_open(KgSynWriter *w, const KgIri *s, const KgIri *p) {
   put_iri(w, w->out, s);
-  kg_buf_putc(w->out, ' ');
+  put_c(w->out, ' ');
   put_iri(w, w->out, p);
-  kg_buf_putc(w->out, ' ');
+  put_c(w->out, ' ');
 }
 
 static void line_close(KgSynWriter *w, const KgIri *graph) {
   if (graph && w->syntax == KG_SYN_NQUADS) {
-    kg_buf_putc(w->out, ' ');
+    put_c(w->out, ' ');
     put_iri(w, w->out, graph);
   }
-  kg_buf_append(w->out, " .\n", 3);
+  put(w->out, " .\n", 3);
 }
 
 void kg_syn_iri(KgSynWriter *w, const KgIri *s, const KgIri *p, const KgIri *o,
@@ -274,7 +307,9 @@ void kg_syn_literal(KgSynWriter *w, const KgIri *s, const KgIri *p,
 
 bool kg_syn_finish(KgSynWriter *w) {
   if (w->syntax == KG_SYN_TURTLE && w->subject.len)
-    kg_buf_append(w->out, " .\n", 3);
+    put(w->out, " .\n", 3);
+  if (w->out->data)
+    w->out->data[w->out->len] = '\0';
   bool ok = !w->out->failed && !w->term.failed && !w->subject.failed &&
             !w->predicate.failed;
   kg_buf_free(&w->subject);
