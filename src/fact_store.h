@@ -1,7 +1,8 @@
 /*
  * fact_store.h — the graph: entities, documents and facts, each fact
- * deduplicated by (subject, predicate, object, qualifier) and keeping every
- * piece of evidence that supports it.
+ * deduplicated by (subject, predicate, object, qualifier) and keeping the
+ * evidence that supports it: all of it, or (kg_fact_store_limit_evidence)
+ * the first few pieces and a count.
  *
  * All strings are copied in (interned); views returned point into the
  * store and live as long as it.  kg_fact_store_sort puts everything in one
