@@ -379,7 +379,7 @@ typedef struct {
   KgRdfStream *stream;
 } RdfOut;
 
-/* Everything a build writes to, or NULL parts when it only builds. */
+/* The RDF outputs of a build, open on temporary files until the end. */
 typedef struct {
   RdfOut rdf[N_OUTPUTS];
   KgNsTable ns;
