@@ -55,6 +55,7 @@ typedef struct {
   size_t base;
   size_t bad;
   size_t first_bad;
+  bool valid_utf8; /* the bytes are known to be valid UTF-8 already */
 } ConvStats;
 
 static void note_bad(ConvStats *st, size_t at) {
@@ -121,19 +122,68 @@ const char *kg_enc_sniff_utf16(const char *data, size_t len) {
   return NULL;
 }
 
-bool kg_enc_looks_binary(const char *data, size_t len) {
-  size_t ctrl = 0;
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)data[i];
-    if (c == 0)
-      return true;
-    /* tab, LF, VT, FF, CR, SUB (old EOF mark) and ESC (ISO-2022) are
-     * at home in text */
-    if ((c < 0x20 && !(c >= 0x09 && c <= 0x0D) && c != 0x1A && c != 0x1B) ||
-        c == 0x7F)
-      ctrl++;
+/* What one pass over the bytes tells: NUL bytes, control characters that
+ * do not belong in text, and the UTF-8 sequences that are valid
+ * (multi-byte ones) or not. */
+typedef struct {
+  bool nul;
+  size_t ctrl, multi, bad;
+} ByteStats;
+
+/* Tab, LF, VT, FF, CR, SUB (old EOF mark) and ESC (ISO-2022) are at home
+ * in text; other C0 controls and DEL are not. */
+static bool is_stray_ctrl(unsigned char c) {
+  return (c < 0x20 && !(c >= 0x09 && c <= 0x0D) && c != 0x1A && c != 0x1B) ||
+         c == 0x7F;
+}
+
+/* Are all eight bytes of w printable ASCII (0x20-0x7E)? */
+static bool plain_ascii8(uint64_t w) {
+  const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  uint64_t del = w ^ (0x7F * ones);
+  return !(w & high) && !((w - 0x20 * ones) & ~w & high) &&
+         !((del - ones) & ~del & high);
+}
+
+/* A three-byte sequence of U+1000-U+CFFF or U+E000-U+FFFF (the bulk of
+ * Chinese text) at s, which needs no range check on its second byte. */
+static bool easy3(const unsigned char *s, size_t n) {
+  return n >= 3 && s[0] >= 0xE1 && s[0] <= 0xEF && s[0] != 0xED &&
+         (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80;
+}
+
+/* Fill st from s[0..n); with stop_at_nul, return at the first NUL. */
+static void byte_stats(const char *s, size_t n, bool stop_at_nul,
+                       ByteStats *st) {
+  const unsigned char *u = (const unsigned char *)s;
+  memset(st, 0, sizeof *st);
+  for (size_t i = 0; i < n;) {
+    uint64_t w;
+    if (i + 8 <= n && (memcpy(&w, u + i, 8), plain_ascii8(w))) {
+      i += 8;
+    } else if (u[i] < 0x80) {
+      if (u[i] == 0 && (st->nul = true) && stop_at_nul)
+        return;
+      st->ctrl += is_stray_ctrl(u[i++]);
+    } else if (easy3(u + i, n - i)) {
+      st->multi++, i += 3;
+    } else {
+      uint32_t cp;
+      size_t k = kg_utf8_decode(s + i, n - i, &cp);
+      ++*(k == 1 ? &st->bad : &st->multi);
+      i += k;
+    }
   }
-  return ctrl * 10 > len;
+}
+
+static bool stats_binary(const ByteStats *st, size_t len) {
+  return st->nul || st->ctrl * 10 > len;
+}
+
+bool kg_enc_looks_binary(const char *data, size_t len) {
+  ByteStats st;
+  byte_stats(data, len, true, &st);
+  return stats_binary(&st, len);
 }
 
 /* Offset of needle in hay[0..n) ignoring ASCII case, or n. */
@@ -206,25 +256,17 @@ bool kg_enc_declared(const char *data, size_t len, char *out, size_t outsz) {
 
 /* -------------------------------------------------------------- conversion */
 
-static void utf8_stats(const char *s, size_t n, size_t *multi, size_t *bad) {
-  *multi = *bad = 0;
-  for (size_t i = 0; i < n;) {
-    if ((unsigned char)s[i] < 0x80) {
-      i++;
-      continue;
-    }
-    uint32_t cp;
-    size_t k = kg_utf8_decode(s + i, n - i, &cp);
-    if (k == 1)
-      ++*bad;
-    else
-      ++*multi;
-    i += k;
-  }
-}
-
+/* Copy UTF-8, each invalid byte replaced by U+FFFD.  Valid text (nearly
+ * always) is copied as it is: decoding and encoding it again gives the
+ * same bytes. */
 static void utf8_copy(const char *s, size_t n, KgBuf *out, ConvStats *st) {
-  size_t i = 0;
+  size_t i = 0, first_bad = 0;
+  if (st->valid_utf8 || kg_utf8_valid(s, n, &first_bad)) {
+    kg_buf_append(out, s, n);
+    return;
+  }
+  kg_buf_append(out, s, first_bad);
+  i = first_bad;
   while (i < n) {
     size_t run = i;
     while (run < n && (unsigned char)s[run] < 0x80)
@@ -358,10 +400,9 @@ static void warn_guess(const char *name, const char *s, size_t n,
 }
 
 static const char *choose(const char *name, const char *s, size_t n,
-                          const char *declared, KgMessageFunc on_msg,
-                          void *ctx) {
-  size_t multi, bad;
-  utf8_stats(s, n, &multi, &bad);
+                          const ByteStats *bs, const char *declared,
+                          KgMessageFunc on_msg, void *ctx) {
+  size_t multi = bs->multi, bad = bs->bad;
   const char *decl = declared && *declared ? charset_name(declared) : NULL;
   if (declared && *declared && !decl)
     kg_warn(on_msg, ctx, name, 0, 0, "unknown charset \"%s\" declared; ignored",
@@ -420,11 +461,17 @@ KgStatus kg_enc_decode(const char *name, const char *data, size_t len,
   size_t bom = 0;
   const char *charset = kg_enc_bom(data, len, &bom);
   bool guessed = !charset && (charset = kg_enc_sniff_utf16(data, len));
-  if (!charset && kg_enc_looks_binary(data, len))
+  ByteStats bs = {0};
+  bool scanned = !charset;
+  if (scanned)
+    byte_stats(data, len, true, &bs);
+  if (!charset && stats_binary(&bs, len))
     return kg_error_set(err, KG_ERR_UNSUPPORTED, name, 0, 0, "binary file");
   if (!charset)
-    charset = choose(name, data, len, declared, on_msg, ctx);
-  ConvStats st = {.start = data + bom, .base = bom};
+    charset = choose(name, data, len, &bs, declared, on_msg, ctx);
+  /* when scanned, byte_stats saw these very bytes (there is no BOM) */
+  ConvStats st = {
+      .start = data + bom, .base = bom, .valid_utf8 = scanned && bs.bad == 0};
   KgBuf b = {0};
   KgStatus rc = convert(name, charset, data + bom, len - bom, &b, &st, err);
   if (rc == KG_SUCCESS && guessed && kg_enc_looks_binary(b.data, b.len))

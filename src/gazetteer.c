@@ -12,7 +12,13 @@
  * aliases the first added wins (the second gets KG_FAILURE so the loader
  * can warn); a variant that collides is dropped silently.
  *
- * Automaton.  The trie is built breadth first from the sorted keys, so
+ * Keys live in one pool and are found through an open-addressing table of
+ * hashes, so adding an alias allocates nothing of its own.  Loading reads
+ * the plain Turtle of an entities file itself (see "Turtle, quickly"),
+ * with raptor for anything beyond it.
+ *
+ * Automaton.  The trie is built breadth first, each node's keys sorted by
+ * their next byte as the node is expanded (an MSD radix sort), so
  * node ids grow with depth and each node's edges are one sorted run of
  * (label, target) pairs.  Failure and output ("dictionary") links follow
  * in id order.  States travel as refs: the id with OUT_BIT set when a key
@@ -38,6 +44,7 @@
 #include "gazetteer.h"
 
 #include "rdf_io.h"
+#include "source.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,10 +58,28 @@
 
 /* ---------------------------------------------------------- string index */
 
-/* Open addressing from a borrowed key string to an item number. */
+/* A multiplicative hash eight bytes at a time (keys are short and many:
+ * a byte-wise hash showed in the load time). */
+static uint32_t hash_bytes(const char *s, size_t n) {
+  const uint64_t m = 0x9E3779B97F4A7C15ULL;
+  uint64_t h = n * m, w;
+  for (; n >= 8; s += 8, n -= 8) {
+    memcpy(&w, s, 8);
+    h = (h ^ w) * m;
+    h ^= h >> 29;
+  }
+  w = 0;
+  memcpy(&w, s, n);
+  h = (h ^ w) * m;
+  h ^= h >> 32;
+  return (uint32_t)(h * m >> 32);
+}
+
+/* Open addressing from a borrowed key string to an item number.  Slots
+ * keep the key's hash, so a probe compares strings only on a likely hit. */
 typedef struct {
   const char *key; /* NULL: empty */
-  uint32_t item;
+  uint32_t hash, item;
 } Slot;
 
 typedef struct {
@@ -62,10 +87,10 @@ typedef struct {
   size_t cap, used; /* cap: 0 or a power of two */
 } StrIndex;
 
-static Slot *index_slot(const StrIndex *ix, const char *key) {
-  size_t mask = ix->cap - 1;
-  size_t i = (size_t)kg_hash64(key, strlen(key)) & mask;
-  while (ix->slots[i].key && strcmp(ix->slots[i].key, key) != 0)
+static Slot *index_slot(const StrIndex *ix, const char *key, uint32_t h) {
+  size_t mask = ix->cap - 1, i = h & mask;
+  while (ix->slots[i].key &&
+         (ix->slots[i].hash != h || strcmp(ix->slots[i].key, key) != 0))
     i = (i + 1) & mask;
   return &ix->slots[i];
 }
@@ -73,7 +98,7 @@ static Slot *index_slot(const StrIndex *ix, const char *key) {
 static long index_get(const StrIndex *ix, const char *key) {
   if (ix->cap == 0)
     return -1;
-  const Slot *s = index_slot(ix, key);
+  const Slot *s = index_slot(ix, key, hash_bytes(key, strlen(key)));
   return s->key ? (long)s->item : -1;
 }
 
@@ -87,10 +112,23 @@ static bool index_grow(StrIndex *ix) {
     return false;
   }
   ix->cap = ncap;
-  for (size_t i = 0; i < ocap; i++)
-    if (old[i].key)
-      *index_slot(ix, old[i].key) = old[i];
+  for (size_t i = 0; i < ocap; i++) {
+    if (!old[i].key)
+      continue;
+    size_t j = old[i].hash & (ncap - 1);
+    while (ix->slots[j].key)
+      j = (j + 1) & (ncap - 1);
+    ix->slots[j] = old[i];
+  }
   kg_free(old);
+  return true;
+}
+
+/* Room for n keys without a rehash. */
+static bool index_reserve(StrIndex *ix, size_t n) {
+  while (n * 2 > ix->cap)
+    if (!index_grow(ix))
+      return false;
   return true;
 }
 
@@ -98,9 +136,8 @@ static bool index_grow(StrIndex *ix) {
 static bool index_put(StrIndex *ix, const char *key, uint32_t item) {
   if ((ix->used + 1) * 2 > ix->cap && !index_grow(ix))
     return false;
-  Slot *s = index_slot(ix, key);
-  s->key = key;
-  s->item = item;
+  uint32_t h = hash_bytes(key, strlen(key));
+  *index_slot(ix, key, h) = (Slot){key, h, item};
   ix->used++;
   return true;
 }
@@ -113,11 +150,17 @@ static void index_free(StrIndex *ix) {
 
 /* ------------------------------------------------------------ structure */
 
+/* A normalised key, stored NUL-terminated at pool + off. */
 typedef struct {
-  char *key; /* normalised */
+  uint32_t off, len;
   uint32_t entity;
   bool explicit_alias; /* given by the caller, not a generated variant */
 } Pattern;
+
+/* Pattern lookup by key: slot = (hash, pattern + 1), 0 when empty. */
+typedef struct {
+  uint32_t hash, item;
+} PSlot;
 
 /* A node as the scan sees it.  States are passed around as refs: the node
  * id, with OUT_BIT set when a key ends there or on its failure chain, so
@@ -161,7 +204,10 @@ struct KgGazetteer {
   KG_VEC(KgEntityDef) entities;
   StrIndex entity_index;
   KG_VEC(Pattern) patterns;
-  StrIndex pattern_index;
+  PSlot *pslots; /* pattern index: open addressing, power-of-two size */
+  size_t pcap;
+  KgBuf pool;                         /* every pattern key, NUL-terminated */
+  KgBuf scratch[2];                   /* a key being added, and its variants */
   KG_VEC(KgEntityRelation) relations; /* sorted: subject, predicate, object */
   Automaton ac;
   bool compiled;
@@ -173,6 +219,10 @@ static bool is_alnum(unsigned char c) {
 
 static bool is_cont(unsigned char c) {
   return (c & 0xC0) == 0x80;
+}
+
+static const char *pattern_key(const KgGazetteer *g, const Pattern *p) {
+  return g->pool.data + p->off;
 }
 
 static void automaton_free(Automaton *a) {
@@ -191,7 +241,8 @@ static void automaton_free(Automaton *a) {
 
 /* Any change to the aliases makes the automaton stale. */
 static void invalidate(KgGazetteer *g) {
-  automaton_free(&g->ac);
+  if (g->ac.nodes || g->ac.dense || g->ac.cstart)
+    automaton_free(&g->ac);
   g->compiled = false;
 }
 
@@ -213,11 +264,12 @@ void kg_gazetteer_free(KgGazetteer *g) {
     kg_free((char *)g->entities.items[i].label);
   }
   kg_vec_free(&g->entities);
-  for (size_t i = 0; i < g->patterns.len; i++)
-    kg_free(g->patterns.items[i].key);
   kg_vec_free(&g->patterns);
+  kg_free(g->pslots);
+  kg_buf_free(&g->pool);
+  kg_buf_free(&g->scratch[0]);
+  kg_buf_free(&g->scratch[1]);
   index_free(&g->entity_index);
-  index_free(&g->pattern_index);
   kg_vec_free(&g->relations);
   automaton_free(&g->ac);
   kg_free(g);
@@ -324,29 +376,92 @@ size_t kg_gazetteer_n_relations(const KgGazetteer *g) {
 
 /* ------------------------------------------------------------- aliases */
 
-/* Take ownership of key and bind it to entity.  KG_FAILURE: the key
- * already names another entity (key freed). */
-static KgStatus put_pattern(KgGazetteer *g, char *key, uint32_t entity,
-                            bool explicit_alias) {
-  long found = index_get(&g->pattern_index, key);
-  if (found >= 0) {
-    Pattern *p = &g->patterns.items[found];
+/* The slot for key[0..len) with hash h: its pattern's, or an empty one. */
+static PSlot *pattern_slot(const KgGazetteer *g, const char *key, size_t len,
+                           uint32_t h) {
+  size_t mask = g->pcap - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    PSlot *s = &g->pslots[i];
+    if (!s->item)
+      return s;
+    const Pattern *p = &g->patterns.items[s->item - 1];
+    if (s->hash == h && p->len == len &&
+        memcmp(pattern_key(g, p), key, len) == 0)
+      return s;
+  }
+}
+
+static bool pattern_index_grow(KgGazetteer *g) {
+  size_t ncap = g->pcap ? g->pcap * 2 : 1024;
+  PSlot *slots = kg_calloc(ncap, sizeof *slots);
+  if (!slots)
+    return false;
+  for (size_t i = 0; i < g->pcap; i++) {
+    if (!g->pslots[i].item)
+      continue;
+    size_t j = g->pslots[i].hash & (ncap - 1);
+    while (slots[j].item)
+      j = (j + 1) & (ncap - 1);
+    slots[j] = g->pslots[i];
+  }
+  kg_free(g->pslots);
+  g->pslots = slots;
+  g->pcap = ncap;
+  return true;
+}
+
+/* Room for entities more entities and aliases more aliases (with their
+ * variants), so that loading a large file does not grow every table
+ * step by step.  Only a hint: false on OOM. */
+static bool gazetteer_reserve(KgGazetteer *g, size_t entities, size_t aliases,
+                              size_t alias_bytes) {
+  size_t n = g->patterns.len + aliases * 3 / 2;
+  if (!kg_vec_reserve(&g->entities, g->entities.len + entities) ||
+      !index_reserve(&g->entity_index, g->entities.len + entities) ||
+      !kg_vec_reserve(&g->patterns, n))
+    return false;
+  while ((n + 1) * 2 > g->pcap)
+    if (!pattern_index_grow(g))
+      return false;
+  size_t bytes = g->pool.len + alias_bytes * 2;
+  return kg_grow((void **)&g->pool.data, &g->pool.cap, bytes + 1, 1);
+}
+
+/* The pattern of key[0..len), or -1. */
+static long pattern_find(const KgGazetteer *g, const char *key, size_t len) {
+  if (!g->pcap)
+    return -1;
+  const PSlot *s = pattern_slot(g, key, len, hash_bytes(key, len));
+  return s->item ? (long)s->item - 1 : -1;
+}
+
+/* Bind key[0..len) (copied) to entity.  KG_FAILURE: the key already names
+ * another entity. */
+static KgStatus put_pattern(KgGazetteer *g, const char *key, size_t len,
+                            uint32_t entity, bool explicit_alias) {
+  if ((g->patterns.len + 1) * 2 > g->pcap && !pattern_index_grow(g))
+    return KG_ERR_NOMEM;
+  uint32_t h = hash_bytes(key, len);
+  PSlot *slot = pattern_slot(g, key, len, h);
+  if (slot->item) {
+    Pattern *p = &g->patterns.items[slot->item - 1];
     KgStatus st = KG_SUCCESS;
     if (p->entity != entity && explicit_alias && !p->explicit_alias)
       p->entity = entity; /* an explicit alias beats a generated one */
     else if (p->entity != entity && explicit_alias)
       st = KG_FAILURE;
     p->explicit_alias |= explicit_alias && p->entity == entity;
-    kg_free(key);
     return st;
   }
-  uint32_t n = (uint32_t)g->patterns.len;
+  size_t off = g->pool.len, n = g->patterns.len;
+  if (off + len + 1 > UINT32_MAX || n + 1 >= UINT32_MAX)
+    return KG_ERR_LIMIT;
   if (!kg_vec_reserve(&g->patterns, n + 1) ||
-      !index_put(&g->pattern_index, key, n)) {
-    kg_free(key);
+      !kg_buf_append(&g->pool, key, len + 1)) /* with its NUL */
     return KG_ERR_NOMEM;
-  }
-  g->patterns.items[g->patterns.len++] = (Pattern){key, entity, explicit_alias};
+  g->patterns.items[g->patterns.len++] =
+      (Pattern){(uint32_t)off, (uint32_t)len, entity, explicit_alias};
+  *slot = (PSlot){h, (uint32_t)n + 1};
   return KG_SUCCESS;
 }
 
@@ -354,81 +469,77 @@ static bool is_sep(char c) {
   return c == ' ' || c == '-';
 }
 
-/* key with every run of separators replaced by sep (0: removed). */
-static char *join_variant(const char *key, char sep) {
-  size_t n = strlen(key), w = 0;
-  char *v = kg_malloc(n + 1);
-  if (!v)
-    return NULL;
+/* key[0..n) with every run of separators replaced by sep (0: removed),
+ * into v. */
+static bool join_variant(const char *key, size_t n, char sep, KgBuf *v) {
+  v->len = 0;
+  if (!kg_buf_append(v, key, n)) /* room for the longest variant */
+    return false;
+  size_t w = 0;
   for (size_t i = 0; i < n; i++) {
     if (!is_sep(key[i])) {
-      v[w++] = key[i];
+      v->data[w++] = key[i];
       continue;
     }
     while (i + 1 < n && is_sep(key[i + 1]))
       i++;
     if (sep)
-      v[w++] = sep;
+      v->data[w++] = sep;
   }
-  v[w] = '\0';
-  return v;
+  v->data[w] = '\0';
+  v->len = w;
+  return true;
 }
 
-static KgStatus put_variants(KgGazetteer *g, const char *key, uint32_t entity) {
-  if (!strchr(key, ' ') && !strchr(key, '-'))
+static KgStatus put_variants(KgGazetteer *g, const char *key, size_t n,
+                             uint32_t entity) {
+  if (!memchr(key, ' ', n) && !memchr(key, '-', n))
     return KG_SUCCESS;
   static const char seps[] = {' ', '-', 0};
+  KgBuf *v = &g->scratch[1];
   for (size_t i = 0; i < sizeof seps; i++) {
-    char *v = join_variant(key, seps[i]);
-    if (!v)
+    if (!join_variant(key, n, seps[i], v))
       return KG_ERR_NOMEM;
-    KgStatus st = put_pattern(g, v, entity, false);
-    if (st == KG_ERR_NOMEM)
+    KgStatus st = put_pattern(g, v->data, v->len, entity, false);
+    if (st == KG_ERR_NOMEM || st == KG_ERR_LIMIT)
       return st;
   }
   return KG_SUCCESS;
 }
 
-/* Normal form of alias without outer spaces; NULL on OOM. */
-static char *alias_key(const KgGazetteer *g, const char *alias) {
-  char *k = kg_normalize_key(g->norm, alias, strlen(alias));
-  if (!k)
-    return NULL;
-  size_t b = 0, e = strlen(k);
-  while (b < e && k[b] == ' ')
-    b++;
-  while (e > b && k[e - 1] == ' ')
+/* Normal form of alias without outer spaces, at *key (inside b, which is
+ * reused); false on OOM. */
+static bool alias_key(const KgNormalizer *norm, const char *alias, KgBuf *b,
+                      const char **key, size_t *len) {
+  if (!kg_normalize_key_buf(norm, alias, strlen(alias), b))
+    return false;
+  size_t s = 0, e = b->len;
+  while (s < e && b->data[s] == ' ')
+    s++;
+  while (e > s && b->data[e - 1] == ' ')
     e--;
-  memmove(k, k + b, e - b);
-  k[e - b] = '\0';
-  return k;
+  b->data[e] = '\0';
+  *key = b->data + s;
+  *len = e - s;
+  return true;
 }
 
 KgStatus kg_gazetteer_add_alias(KgGazetteer *g, uint32_t id,
                                 const char *alias) {
   if (!g || !alias || id >= g->entities.len)
     return KG_ERR_BAD_ARG;
-  char *key = alias_key(g, alias);
-  if (!key)
+  const char *key;
+  size_t n;
+  if (!alias_key(g->norm, alias, &g->scratch[0], &key, &n))
     return KG_ERR_NOMEM;
-  if (!kg_utf8_valid(key, strlen(key), NULL)) {
-    kg_free(key); /* the scan relies on keys being whole characters */
-    return KG_ERR_ENCODING;
-  }
-  if (key[0] == '\0' || (key[1] == '\0' && (unsigned char)key[0] < 0x80)) {
-    kg_free(key);
+  if (!kg_utf8_valid(key, n, NULL))
+    return KG_ERR_ENCODING; /* the scan relies on keys being whole chars */
+  if (n == 0 || (n == 1 && (unsigned char)key[0] < 0x80))
     return KG_SUCCESS; /* would match nearly anywhere */
-  }
   invalidate(g);
-  char *copy = kg_strdup(key);
-  if (!copy) {
-    kg_free(key);
-    return KG_ERR_NOMEM;
-  }
-  KgStatus st = put_pattern(g, key, id, true);
+  KgStatus st = put_pattern(g, key, n, id, true);
   if (st == KG_SUCCESS)
-    st = put_variants(g, copy, id);
-  kg_free(copy);
+    st = put_variants(g, key, n, id);
   return st;
 }
 
@@ -468,11 +579,6 @@ static inline uint32_t step(const Automaton *a, uint32_t s, uint8_t c) {
   }
 }
 
-static int cmp_pattern_key(const void *x, const void *y) {
-  return strcmp((*(const Pattern *const *)x)->key,
-                (*(const Pattern *const *)y)->key);
-}
-
 static bool automaton_alloc(Automaton *a, size_t max_nodes) {
   a->nodes = kg_calloc(max_nodes, sizeof *a->nodes);
   a->outs = kg_calloc(max_nodes, sizeof *a->outs);
@@ -496,35 +602,87 @@ static void automaton_shrink(Automaton *a) {
   shrink((void **)&a->targets, a->n_edges, sizeof *a->targets);
 }
 
-/* Mark node q as the end of key p (a key of length depth(q)). */
-static void set_output(Automaton *a, uint32_t q, const Pattern *p) {
-  size_t len = a->outs[q].depth;
-  a->outs[q].entity = p->entity + 1;
-  a->outs[q].alnum = (uint8_t)(is_alnum((unsigned char)p->key[0]) |
-                               is_alnum((unsigned char)p->key[len - 1]) << 1);
+/* A key in trie order: a node's keys are a run of these, sorted by their
+ * next byte when the node is expanded. */
+typedef struct {
+  const unsigned char *key; /* NUL-terminated */
+  const Pattern *p;
+} KeyRef;
+
+typedef struct {
+  const KgGazetteer *g;
+  KeyRef *ord, *tmp; /* n each */
+  uint32_t *runs;    /* FIFO of the runs [lo, hi) of the nodes to expand */
+  size_t cap;        /* of runs, in pairs: two levels of the trie fit */
+} TrieBuild;
+
+/* Byte d of a key in the run of a node of depth d (d <= its length; the
+ * NUL at its end sorts first). */
+static unsigned char key_byte(const TrieBuild *b, uint32_t i, size_t d) {
+  return b->ord[i].key[d];
 }
 
-/* Breadth-first trie of the sorted keys: node q covers the keys in
- * [lo[q], hi[q]) of sorted, which share its first depth(q) bytes. */
-static void build_trie(Automaton *a, Pattern **sorted, size_t n, uint32_t *lo,
-                       uint32_t *hi) {
+/* Sort ord[lo, hi) by the byte at depth d (a key that ends there first):
+ * insertion sort for the short runs deep in the trie, counting sort for
+ * the long ones near the root. */
+static void sort_run(TrieBuild *b, uint32_t lo, uint32_t hi, size_t d) {
+  if (hi - lo <= 24) {
+    for (uint32_t i = lo + 1; i < hi; i++) {
+      KeyRef x = b->ord[i];
+      uint32_t j = i;
+      unsigned char c = key_byte(b, i, d);
+      for (; j > lo && key_byte(b, j - 1, d) > c; j--)
+        b->ord[j] = b->ord[j - 1];
+      b->ord[j] = x;
+    }
+    return;
+  }
+  uint32_t count[257] = {0};
+  for (uint32_t i = lo; i < hi; i++)
+    count[key_byte(b, i, d) + 1]++;
+  for (int c = 1; c < 257; c++)
+    count[c] += count[c - 1];
+  for (uint32_t i = lo; i < hi; i++)
+    b->tmp[lo + count[key_byte(b, i, d)]++] = b->ord[i];
+  memcpy(b->ord + lo, b->tmp + lo, (hi - lo) * sizeof *b->ord);
+}
+
+/* Mark node q as the end of key p (a key of length depth(q)). */
+static void set_output(Automaton *a, uint32_t q, const KgGazetteer *g,
+                       const Pattern *p) {
+  const char *key = pattern_key(g, p);
+  a->outs[q].entity = p->entity + 1;
+  a->outs[q].alnum = (uint8_t)(is_alnum((unsigned char)key[0]) |
+                               is_alnum((unsigned char)key[p->len - 1]) << 1);
+}
+
+/* Breadth-first trie of the keys: node q covers a run of ord, keys that
+ * share its first depth(q) bytes; children get ids in byte order.  Nodes
+ * are expanded in id order, so their runs wait in a FIFO.  A node where
+ * the keys are at a character boundary is marked N_CHARS. */
+static void build_trie(Automaton *a, TrieBuild *b, size_t n) {
+  size_t head = 0, tail = 0;
+  b->runs[0] = 0, b->runs[1] = (uint32_t)n, tail = 1;
   a->n_nodes = 1;
-  lo[0] = 0;
-  hi[0] = (uint32_t)n;
-  for (uint32_t q = 0; q < a->n_nodes; q++) {
-    size_t d = a->outs[q].depth, i = lo[q];
-    if (i < hi[q] && sorted[i]->key[d] == '\0')
-      set_output(a, q, sorted[i++]); /* keys are unique: one at most */
+  a->nodes[0].flags = N_CHARS;
+  for (uint32_t q = 0; q < a->n_nodes; q++, head = (head + 1) % b->cap) {
+    size_t d = a->outs[q].depth;
+    uint32_t i = b->runs[2 * head], hi = b->runs[2 * head + 1];
+    if (hi - i > 1)
+      sort_run(b, i, hi, d);
+    if (i < hi && key_byte(b, i, d) == 0)
+      set_output(a, q, b->g, b->ord[i++].p);
     a->nodes[q].edges = (uint32_t)a->n_edges;
-    while (i < hi[q]) {
-      unsigned char c = (unsigned char)sorted[i]->key[d];
-      size_t j = i;
-      while (j < hi[q] && (unsigned char)sorted[j]->key[d] == c)
+    while (i < hi) {
+      unsigned char c = key_byte(b, i, d);
+      uint32_t j = i + 1;
+      while (j < hi && key_byte(b, j, d) == c)
         j++;
       uint32_t child = (uint32_t)a->n_nodes++;
       a->outs[child].depth = (uint32_t)d + 1;
-      lo[child] = (uint32_t)i;
-      hi[child] = (uint32_t)j;
+      a->nodes[child].flags = is_cont(key_byte(b, i, d + 1)) ? 0 : N_CHARS;
+      b->runs[2 * tail] = i, b->runs[2 * tail + 1] = j;
+      tail = (tail + 1) % b->cap;
       a->labels[a->n_edges] = c;
       a->targets[a->n_edges++] = child;
       i = j;
@@ -600,15 +758,15 @@ static bool build_root3(Automaton *a) {
   a->root3 = kg_malloc(65536 * sizeof *a->root3);
   if (!a->root3)
     return false;
-  unsigned char p[3];
-  for (unsigned b0 = 0xE0; b0 < 0xF0; b0++)
-    for (unsigned b1 = 0x80; b1 < 0xC0; b1++)
-      for (unsigned b2 = 0x80; b2 < 0xC0; b2++) {
-        p[0] = (unsigned char)b0, p[1] = (unsigned char)b1;
-        p[2] = (unsigned char)b2;
-        uint32_t s = step(a, step(a, step(a, 0, p[0]), p[1]), p[2]);
-        a->root3[index3(p)] = s;
-      }
+  for (unsigned b0 = 0xE0; b0 < 0xF0; b0++) {
+    uint32_t s0 = step(a, 0, (uint8_t)b0);
+    for (unsigned b1 = 0x80; b1 < 0xC0; b1++) {
+      uint32_t s1 = step(a, s0, (uint8_t)b1);
+      uint32_t *row = a->root3 + ((b0 & 0x0F) << 12 | (b1 & 0x3F) << 6);
+      for (unsigned b2 = 0x80; b2 < 0xC0; b2++)
+        row[b2 & 0x3F] = step(a, s1, (uint8_t)b2);
+    }
+  }
   return true;
 }
 
@@ -641,8 +799,7 @@ static size_t char_paths(const Automaton *a, uint32_t id, uint16_t *keys,
 
 /* Char edges for the deep nodes that end on a character boundary: there
  * a Chinese character costs one search instead of three. */
-static bool build_char_edges(Automaton *a, Pattern *const *sorted,
-                             const uint32_t *lo) {
+static bool build_char_edges(Automaton *a) {
   a->cstart = kg_calloc(a->n_nodes + 1, sizeof *a->cstart);
   a->cmask = kg_calloc(a->n_nodes, sizeof *a->cmask);
   if (!a->cstart || !a->cmask)
@@ -650,16 +807,14 @@ static bool build_char_edges(Automaton *a, Pattern *const *sorted,
   size_t total = 0;
   for (uint32_t id = 0; id < a->n_nodes; id++) {
     a->cstart[id] = (uint32_t)total;
-    /* node id spells the first depth bytes of sorted[lo[id]] */
-    if (id >= a->n_dense &&
-        !is_cont((unsigned char)sorted[lo[id]]->key[a->outs[id].depth])) {
-      a->nodes[id].flags |= N_CHARS;
+    if (id < a->n_dense)
+      a->nodes[id].flags &= (uint8_t)~N_CHARS; /* their rows do better */
+    else if (a->nodes[id].flags & N_CHARS)
       total += char_paths(a, id, NULL, NULL);
-    }
   }
   a->cstart[a->n_nodes] = (uint32_t)total;
-  a->ckeys = kg_calloc(total, sizeof *a->ckeys);
-  a->ctargets = kg_calloc(total, sizeof *a->ctargets);
+  a->ckeys = kg_calloc(total ? total : 1, sizeof *a->ckeys);
+  a->ctargets = kg_calloc(total ? total : 1, sizeof *a->ctargets);
   if (!a->ckeys || !a->ctargets)
     return false;
   for (uint32_t id = 0; id < a->n_nodes; id++) {
@@ -678,33 +833,33 @@ KgStatus kg_gazetteer_compile(KgGazetteer *g) {
   invalidate(g);
   size_t n = g->patterns.len, max_nodes = 1;
   for (size_t i = 0; i < n; i++)
-    max_nodes += strlen(g->patterns.items[i].key);
+    max_nodes += g->patterns.items[i].len;
   if (max_nodes > MAX_NODES)
     return KG_ERR_LIMIT;
-  Pattern **sorted = kg_calloc(n, sizeof *sorted);
-  uint32_t *lo = kg_calloc(max_nodes, sizeof *lo);
-  uint32_t *hi = kg_calloc(max_nodes, sizeof *hi);
+  TrieBuild b = {g, kg_calloc(n ? n : 1, sizeof *b.ord),
+                 kg_calloc(n ? n : 1, sizeof *b.tmp),
+                 kg_calloc(2 * n + 2, 2 * sizeof *b.runs), 2 * n + 2};
   KgStatus st = KG_ERR_NOMEM;
-  if (!sorted || !lo || !hi || !automaton_alloc(&g->ac, max_nodes))
+  if (!b.ord || !b.tmp || !b.runs || !automaton_alloc(&g->ac, max_nodes))
     goto done;
-  for (size_t i = 0; i < n; i++)
-    sorted[i] = &g->patterns.items[i];
-  qsort(sorted, n, sizeof *sorted, cmp_pattern_key);
-  build_trie(&g->ac, sorted, n, lo, hi);
+  for (size_t i = 0; i < n; i++) {
+    const Pattern *p = &g->patterns.items[i];
+    b.ord[i] = (KeyRef){(const unsigned char *)pattern_key(g, p), p};
+  }
+  build_trie(&g->ac, &b, n);
   automaton_shrink(&g->ac);
   link_failures(&g->ac);
   set_refs(&g->ac);
-  if (!build_dense(&g->ac) || !build_root3(&g->ac) ||
-      !build_char_edges(&g->ac, sorted, lo))
+  if (!build_dense(&g->ac) || !build_root3(&g->ac) || !build_char_edges(&g->ac))
     goto done;
   g->compiled = true;
   st = KG_SUCCESS;
 done:
   if (st != KG_SUCCESS)
     automaton_free(&g->ac);
-  kg_free(sorted);
-  kg_free(lo);
-  kg_free(hi);
+  kg_free(b.ord);
+  kg_free(b.tmp);
+  kg_free(b.runs);
   return st;
 }
 
@@ -782,14 +937,16 @@ static inline uint32_t find_char(const Automaton *a, uint32_t id, uint16_t k) {
  * same, as no key starts with a continuation byte. */
 static inline size_t advance(const Automaton *a, uint32_t *s,
                              const unsigned char *t, size_t i, size_t len) {
-  uint32_t ref = *s;
   unsigned char c = t[i];
-  bool whole = (c & 0xF0) == 0xE0 && i + 2 < len && is_cont(t[i + 1]) &&
-               is_cont(t[i + 2]);
-  size_t k = whole ? index3(t + i) : 0;
-  for (;;) {
+  if ((c & 0xF0) != 0xE0 || i + 2 >= len || !is_cont(t[i + 1]) ||
+      !is_cont(t[i + 2])) {
+    *s = step(a, *s, c); /* ASCII and the rest: byte by byte */
+    return 1;
+  }
+  size_t k = index3(t + i);
+  for (uint32_t ref = *s;;) {
     uint32_t id = ref & ~OUT_BIT, next;
-    if (whole && id == 0) {
+    if (id == 0) {
       *s = a->root3[k];
       return 3;
     }
@@ -798,7 +955,7 @@ static inline size_t advance(const Automaton *a, uint32_t *s,
       return 1;
     }
     const Node *n = &a->nodes[id];
-    if (whole && (n->flags & N_CHARS)) {
+    if (n->flags & N_CHARS) {
       if ((next = find_char(a, id, (uint16_t)k)) != 0) {
         *s = next;
         return 3;
@@ -859,6 +1016,7 @@ typedef struct {
 
 typedef struct {
   KG_VEC(Subject) subjects;
+  size_t last; /* the subject of the previous triple */
   StrIndex index;
   KG_VEC(Triple) relations;
   const KgOntology *onto;
@@ -887,7 +1045,12 @@ static void collected_free(Collected *c) {
 }
 
 static Subject *subject_for(Collected *c, const char *iri) {
+  Subject *last = c->subjects.len ? &c->subjects.items[c->last] : NULL;
+  if (last && strcmp(last->iri, iri) == 0)
+    return last; /* the usual case: the subject of a ';' list */
   long i = index_get(&c->index, iri);
+  if (i >= 0)
+    c->last = (size_t)i;
   if (i >= 0)
     return &c->subjects.items[i];
   Subject s = {0};
@@ -898,6 +1061,7 @@ static Subject *subject_for(Collected *c, const char *iri) {
     return NULL;
   }
   c->subjects.items[c->subjects.len++] = s;
+  c->last = n;
   return &c->subjects.items[n];
 }
 
@@ -974,6 +1138,306 @@ static int hex_digit(char c) {
   return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* ------------------------------------------------------ Turtle, quickly */
+
+/*
+ * An entities file is large (tens of thousands of entities) and plain:
+ * @prefix lines, prefixed names and absolute IRIs, "strings" with an
+ * optional language tag or datatype, ';' and ',' lists.  This reader takes
+ * exactly that subset, ten times faster than raptor, and hands each
+ * triple to the same callback.  At anything else (blank nodes, long or
+ * single-quoted strings, numbers, relative IRIs, escapes or dots in
+ * names, a syntax error) it gives up, and the caller parses the file with
+ * raptor instead, which also reports any error.
+ */
+
+#define TTL_PREFIXES 64
+#define GIVE_UP KG_ERR_UNSUPPORTED
+
+typedef struct {
+  const char *p, *end;
+  struct {
+    const char *name, *iri; /* name: without the ':'; both NUL-free */
+    size_t name_len, iri_len;
+  } prefix[TTL_PREFIXES];
+  size_t n_prefixes;
+  KgBuf term[3], scratch; /* subject, predicate, object; datatypes */
+} Ttl;
+
+static bool ttl_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool ttl_alnum(char c) {
+  return ttl_alpha(c) || (c >= '0' && c <= '9');
+}
+
+/* Is c one of the characters of set (never NUL)? */
+static bool ttl_in(char c, const char *set) {
+  return c && strchr(set, c);
+}
+
+static bool ttl_name_char(char c) {
+  return ttl_alnum(c) || c == '_' || c == '-';
+}
+
+static void ttl_skip(Ttl *t) {
+  while (t->p < t->end) {
+    char c = *t->p;
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+      t->p++;
+    else if (c == '#')
+      while (t->p < t->end && *t->p != '\n')
+        t->p++;
+    else
+      break;
+  }
+}
+
+/* Is iri[0..n) absolute, free of dot segments, and of the characters an
+ * IRI may not hold (or that raptor might rewrite)? */
+static bool ttl_plain_iri(const char *iri, size_t n) {
+  size_t i = 0;
+  while (i < n &&
+         (ttl_alnum(iri[i]) || iri[i] == '+' || iri[i] == '-' || iri[i] == '.'))
+    i++;
+  if (i == 0 || i >= n || iri[i] != ':' || !ttl_alpha(iri[0]))
+    return false;
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)iri[i];
+    if (c <= 0x20 || c >= 0x7F || strchr("<>\"{}|^`\\", c))
+      return false;
+    if (c == '/' && i + 1 < n && iri[i + 1] == '.' &&
+        (i + 2 == n || iri[i + 2] == '/' ||
+         (iri[i + 2] == '.' && (i + 3 == n || iri[i + 3] == '/'))))
+      return false;
+  }
+  return true;
+}
+
+/* <iri> at t->p: *iri, *n point into the file. */
+static KgStatus ttl_iriref(Ttl *t, const char **iri, size_t *n) {
+  const char *close = memchr(t->p, '>', (size_t)(t->end - t->p));
+  if (!close || *t->p != '<')
+    return GIVE_UP;
+  *iri = t->p + 1;
+  *n = (size_t)(close - *iri);
+  t->p = close + 1;
+  return ttl_plain_iri(*iri, *n) ? KG_SUCCESS : GIVE_UP;
+}
+
+/* A name: prefix:local, with plain characters only, followed by space or
+ * a ';' or ','.  Appends the IRI it stands for to out. */
+static KgStatus ttl_pname(Ttl *t, KgBuf *out) {
+  const char *b = t->p, *colon = b;
+  while (colon < t->end && ttl_name_char(*colon))
+    colon++;
+  if (colon >= t->end || *colon != ':' || (colon > b && !ttl_alpha(*b)))
+    return GIVE_UP;
+  const char *e = colon + 1;
+  while (e < t->end && ttl_name_char(*e))
+    e++;
+  if (e >= t->end || !ttl_in(*e, " \t\r\n;,"))
+    return GIVE_UP;
+  if (e > colon + 1 && colon[1] == '-')
+    return GIVE_UP; /* a local name cannot start with '-' */
+  size_t nl = (size_t)(colon - b);
+  for (size_t k = t->n_prefixes; k-- > 0;) {
+    if (t->prefix[k].name_len != nl || memcmp(t->prefix[k].name, b, nl) != 0)
+      continue;
+    t->p = e;
+    return kg_buf_append(out, t->prefix[k].iri, t->prefix[k].iri_len) &&
+                   kg_buf_append(out, colon + 1, (size_t)(e - colon - 1))
+               ? KG_SUCCESS
+               : KG_ERR_NOMEM;
+  }
+  return GIVE_UP; /* undeclared prefix: raptor says so */
+}
+
+/* An IRI term, either form, into out (cleared). */
+static KgStatus ttl_iri_term(Ttl *t, KgBuf *out) {
+  out->len = 0;
+  if (*t->p != '<')
+    return ttl_pname(t, out);
+  const char *iri;
+  size_t n;
+  KgStatus st = ttl_iriref(t, &iri, &n);
+  if (st == KG_SUCCESS && !kg_buf_append(out, iri, n))
+    st = KG_ERR_NOMEM;
+  return st;
+}
+
+static int ttl_hex(const char *p, int n) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    int h = hex_digit(p[i]);
+    if (h < 0)
+      return -1;
+    v = v << 4 | h;
+  }
+  return v;
+}
+
+/* The escape at p (after the backslash), appended to out; its length. */
+static size_t ttl_escape(const char *p, const char *end, KgBuf *out) {
+  static const char from[] = "tbnrf\"'\\", to[] = "\t\b\n\r\f\"'\\";
+  const char *k = p < end && *p ? strchr(from, *p) : NULL;
+  if (k) {
+    kg_buf_putc(out, to[k - from]);
+    return 1;
+  }
+  int n = p < end && *p == 'u' ? 4 : p < end && *p == 'U' ? 8 : 0;
+  int cp = n && end - p > n ? ttl_hex(p + 1, n) : -1;
+  if (cp <= 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  kg_buf_put_utf8(out, (uint32_t)cp);
+  return (size_t)n + 1;
+}
+
+/* "string" with an optional @lang or ^^datatype, value into out. */
+static KgStatus ttl_string(Ttl *t, KgBuf *out) {
+  const char *p = ++t->p;
+  out->len = 0;
+  if (t->end - p >= 2 && p[0] == '"' && p[1] == '"')
+    return GIVE_UP; /* a long string */
+  for (;;) {
+    const char *q = p;
+    while (q < t->end && *q != '"' && *q != '\\' && *q != '\n' && *q != '\r')
+      q++;
+    kg_buf_append(out, p, (size_t)(q - p));
+    if (q >= t->end || *q == '\n' || *q == '\r')
+      return GIVE_UP;
+    if (*q == '"') {
+      t->p = q + 1;
+      break;
+    }
+    size_t k = ttl_escape(q + 1, t->end, out);
+    if (!k)
+      return GIVE_UP;
+    p = q + 1 + k;
+  }
+  if (out->failed)
+    return KG_ERR_NOMEM;
+  if (strlen(out->data) != out->len || !kg_utf8_valid(out->data, out->len, 0))
+    return GIVE_UP;
+  if (t->p < t->end && *t->p == '@') {
+    const char *q = ++t->p;
+    while (q < t->end && (ttl_alnum(*q) || *q == '-'))
+      q++;
+    if (q == t->p || !ttl_alpha(*t->p) || q[-1] == '-')
+      return GIVE_UP;
+    t->p = q;
+  } else if (t->end - t->p >= 2 && t->p[0] == '^' && t->p[1] == '^') {
+    t->p += 2;
+    KgStatus st = ttl_iri_term(t, &t->scratch);
+    if (st != KG_SUCCESS)
+      return st;
+  }
+  return t->p < t->end && ttl_in(*t->p, " \t\r\n;,.") ? KG_SUCCESS : GIVE_UP;
+}
+
+/* "@prefix name: <iri> ." */
+static KgStatus ttl_prefix(Ttl *t) {
+  if (t->end - t->p < 8 || memcmp(t->p, "@prefix", 7) != 0 ||
+      !ttl_in(t->p[7], " \t\r\n") || t->n_prefixes == TTL_PREFIXES)
+    return GIVE_UP;
+  t->p += 7;
+  ttl_skip(t);
+  const char *name = t->p;
+  while (t->p < t->end && ttl_name_char(*t->p))
+    t->p++;
+  if (t->p >= t->end || *t->p != ':' || (t->p > name && !ttl_alpha(*name)) ||
+      (t->p > name && t->p[-1] == '-'))
+    return GIVE_UP;
+  size_t nn = (size_t)(t->p++ - name);
+  ttl_skip(t);
+  const char *iri;
+  size_t n;
+  if (t->p >= t->end || ttl_iriref(t, &iri, &n) != KG_SUCCESS)
+    return GIVE_UP;
+  ttl_skip(t);
+  if (t->p >= t->end || *t->p != '.')
+    return GIVE_UP;
+  t->p++;
+  t->prefix[t->n_prefixes].name = name;
+  t->prefix[t->n_prefixes].name_len = nn;
+  t->prefix[t->n_prefixes].iri = iri;
+  t->prefix[t->n_prefixes++].iri_len = n;
+  return KG_SUCCESS;
+}
+
+/* One subject with its predicate-object list, up to the final '.'. */
+static KgStatus ttl_statement(Ttl *t, KgTripleFunc emit_triple, void *ctx) {
+  KgStatus st = ttl_iri_term(t, &t->term[0]);
+  while (st == KG_SUCCESS) {
+    ttl_skip(t);
+    if (t->p >= t->end)
+      return GIVE_UP;
+    if (*t->p == 'a' && t->end - t->p > 1 && ttl_in(t->p[1], " \t\r\n")) {
+      t->term[1].len = 0;
+      st = kg_buf_puts(&t->term[1], RDF_TYPE) ? KG_SUCCESS : KG_ERR_NOMEM;
+      t->p++;
+    } else {
+      st = ttl_iri_term(t, &t->term[1]);
+    }
+    for (char sep = ','; st == KG_SUCCESS && sep == ',';) {
+      ttl_skip(t);
+      if (t->p >= t->end)
+        return GIVE_UP;
+      bool literal = *t->p == '"';
+      st = literal ? ttl_string(t, &t->term[2]) : ttl_iri_term(t, &t->term[2]);
+      KgTriple tr = {{KG_TERM_IRI, t->term[0].data, NULL, NULL},
+                     {KG_TERM_IRI, t->term[1].data, NULL, NULL},
+                     {literal ? KG_TERM_LITERAL : KG_TERM_IRI, t->term[2].data,
+                      NULL, NULL},
+                     NULL};
+      if (st == KG_SUCCESS)
+        st = emit_triple(ctx, &tr);
+      ttl_skip(t);
+      sep = t->p < t->end ? *t->p : 0;
+      if (sep == ',')
+        t->p++;
+    }
+    if (st != KG_SUCCESS)
+      return st;
+    if (t->p >= t->end || (*t->p != ';' && *t->p != '.'))
+      return GIVE_UP;
+    if (*t->p++ == '.')
+      return KG_SUCCESS;
+    ttl_skip(t);
+    if (t->p < t->end && *t->p == '.') {
+      t->p++;
+      return KG_SUCCESS;
+    }
+  }
+  return st;
+}
+
+/* Parse data[0..len) if it is in the subset: KG_SUCCESS, GIVE_UP (nothing
+ * is to be trusted then), or the callback's error. */
+static KgStatus ttl_parse(const char *data, size_t len,
+                          KgTripleFunc emit_triple, void *ctx) {
+  Ttl *t = kg_calloc(1, sizeof *t);
+  if (!t)
+    return KG_ERR_NOMEM;
+  t->p = data;
+  t->end = data + len;
+  KgStatus st = KG_SUCCESS;
+  if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+    st = GIVE_UP; /* leave a byte order mark to raptor */
+  while (st == KG_SUCCESS) {
+    ttl_skip(t);
+    if (t->p >= t->end)
+      break;
+    st = *t->p == '@' ? ttl_prefix(t) : ttl_statement(t, emit_triple, ctx);
+  }
+  for (int i = 0; i < 3; i++)
+    kg_buf_free(&t->term[i]);
+  kg_buf_free(&t->scratch);
+  kg_free(t);
+  return st;
+}
+
 /* The IRI's local name (after the last '/' or '#'), percent-decoded. */
 static char *local_name(const char *iri) {
   const char *b = iri;
@@ -1020,9 +1484,11 @@ static KgStatus add_alias_warn(const Loader *l, uint32_t id,
   KgStatus st = kg_gazetteer_add_alias(g, id, alias);
   if (st != KG_FAILURE)
     return st;
-  char *key = alias_key(g, alias);
-  long other = key ? index_get(&g->pattern_index, key) : -1;
-  kg_free(key);
+  const char *key;
+  size_t n;
+  long other = alias_key(g->norm, alias, &g->scratch[0], &key, &n)
+                   ? pattern_find(g, key, n)
+                   : -1;
   kg_warn(l->on_msg, l->ctx, l->path, 0, 0,
           "alias \"%s\" of %s already names %s; ignored", alias,
           g->entities.items[id].key,
@@ -1066,6 +1532,20 @@ static KgStatus sorted_subjects(Collected *c, Subject ***out, size_t *n) {
   }
   qsort(*out, *n, sizeof **out, cmp_subject);
   return KG_SUCCESS;
+}
+
+/* Make room in g for the subjects about to be added. */
+static bool reserve_for(KgGazetteer *g, Subject *const *subjects, size_t n) {
+  size_t aliases = 0, bytes = 0;
+  for (size_t i = 0; i < n; i++) {
+    const Subject *s = subjects[i];
+    aliases += s->labels.len + s->alts.len + 1;
+    for (size_t k = 0; k < s->labels.len; k++)
+      bytes += strlen(s->labels.items[k]) + 1;
+    for (size_t k = 0; k < s->alts.len; k++)
+      bytes += strlen(s->alts.items[k]) + 1;
+  }
+  return gazetteer_reserve(g, n, aliases, bytes);
 }
 
 /* The entity an IRI of the file became, or -1 (no entity, or skipped). */
@@ -1113,10 +1593,21 @@ KgStatus kg_gazetteer_load(KgGazetteer *g, const KgOntology *onto,
   Collected c = {.onto = onto};
   Subject **sorted = NULL;
   size_t n = 0;
-  KgStatus st = kg_rdf_parse_file(path, "turtle", on_triple, &c, err);
+  char *data = NULL;
+  size_t len = 0;
+  KgStatus st = kg_source_read_file(path, SIZE_MAX, &data, &len, err);
+  if (st == KG_SUCCESS &&
+      (st = ttl_parse(data, len, on_triple, &c)) == GIVE_UP) {
+    collected_free(&c); /* start over with the full parser */
+    c = (Collected){.onto = onto};
+    st = kg_rdf_parse_bytes(data, len, path, "turtle", on_triple, &c, err);
+  }
+  kg_free(data);
   if (st == KG_SUCCESS)
     st = sorted_subjects(&c, &sorted, &n);
   Loader l = {g, onto, path, on_msg, ctx};
+  if (st == KG_SUCCESS && !reserve_for(g, sorted, n))
+    st = KG_ERR_NOMEM;
   for (size_t i = 0; st == KG_SUCCESS && i < n; i++)
     st = add_subject(&l, sorted[i]);
   for (size_t i = 0; st == KG_SUCCESS && i < c.relations.len; i++)

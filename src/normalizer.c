@@ -30,6 +30,8 @@
 #include <stdbool.h>
 #include <string.h>
 #include <unicode/unorm2.h>
+#include <unicode/ures.h>
+#include <unicode/udata.h>
 #include <unicode/utrans.h>
 #include <unicode/uchar.h>
 #include <unicode/utf16.h>
@@ -68,10 +70,9 @@ static uint32_t t2s_source(size_t i) {
 #define T2S_COUNT ((0x9FFF - 0x3400 + 1) + (0xFAFF - 0xF900 + 1))
 
 /* Fill n->t2s: one transliterator call over "cp\n" for every source code
- * point, then read the result back line by line. */
-static KgStatus build_t2s(KgNormalizer *n, KgError *err) {
-  for (uint32_t cp = 0; cp < BMP; cp++)
-    n->t2s[cp] = cp;
+ * point, then read the result back line by line.  The slow way (tens of
+ * milliseconds), kept for ICU data that t2s_from_rules cannot read. */
+static KgStatus t2s_by_transliterator(KgNormalizer *n, KgError *err) {
   UErrorCode st = U_ZERO_ERROR;
   UParseError pe;
   UChar id[] = u"Traditional-Simplified";
@@ -119,6 +120,120 @@ done:
   return ret;
 }
 
+/* The code point of s[0..n) when it is exactly one, else -1. */
+static int32_t only_cp(const UChar *s, int32_t n) {
+  UChar32 c;
+  int32_t j = 0;
+  if (n <= 0)
+    return -1;
+  U16_NEXT(s, j, n, c);
+  return j == n ? c : -1;
+}
+
+/* s[0..n) less outer white space. */
+static void trim16(const UChar **s, int32_t *n) {
+  while (*n > 0 && u_isUWhiteSpace((*s)[0]))
+    ++*s, --*n;
+  while (*n > 0 && u_isUWhiteSpace((*s)[*n - 1]))
+    --*n;
+}
+
+static bool is_arrow(UChar c) {
+  return c == 0x2194 || c == 0x2190 || c == 0x2192; /* ↔ ← → */
+}
+
+/* Read one rule "a <op> b" of the transliterator source into *src → *dst
+ * (-1 when not one code point).  Variable definitions and rules that run
+ * the other way only are skipped (*src = -1).  False for anything else
+ * that is not plain text on both sides (sets, context, quotes, ...). */
+static bool read_rule(const UChar *r, int32_t n, bool reverse, int32_t *src,
+                      int32_t *dst) {
+  *src = *dst = -1;
+  int32_t op = -1;
+  bool plain = true; /* ASCII other than space is rule syntax */
+  for (int32_t i = 0; i < n; i++) {
+    if (is_arrow(r[i]) && op >= 0)
+      return false;
+    if (is_arrow(r[i]))
+      op = i;
+    else if (r[i] < 0x80 && !u_isUWhiteSpace(r[i]))
+      plain = false;
+  }
+  if (op < 0)
+    return r[0] == '$';
+  bool fwd = r[op] != 0x2190, back = r[op] != 0x2192;
+  if (reverse ? !back : !fwd)
+    return true;
+  if (!plain)
+    return false;
+  const UChar *a = r, *b = r + op + 1;
+  int32_t na = op, nb = n - op - 1;
+  trim16(&a, &na);
+  trim16(&b, &nb);
+  *src = reverse ? only_cp(b, nb) : only_cp(a, na);
+  *dst = reverse ? only_cp(a, na) : only_cp(b, nb);
+  return true;
+}
+
+static bool is_t2s_source(int32_t cp) {
+  return (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF);
+}
+
+/* Fill n->t2s from the rules of ICU's Hant-Hans transliterator, read from
+ * the resource data: a transliterator applied to one character runs the
+ * first rule whose source is that character alone, so the plain
+ * one-character rules are the whole table.  A hundred times faster than
+ * transliterating every code point.  False when the data holds anything
+ * else; the caller then takes the slow way. */
+static bool t2s_from_rules(KgNormalizer *n) {
+  UErrorCode st = U_ZERO_ERROR;
+  UResourceBundle *root = ures_openDirect(
+      U_ICUDATA_NAME U_TREE_SEPARATOR_STRING "translit", "root", &st);
+  UResourceBundle *ids =
+      ures_getByKey(root, "RuleBasedTransliteratorIDs", NULL, &st);
+  UResourceBundle *id = ures_getByKey(ids, "Hant-Hans", NULL, &st);
+  UResourceBundle *file = ures_getByKey(id, "file", NULL, &st);
+  int32_t len = 0, dlen = 0;
+  const UChar *rules = ures_getStringByKey(file, "resource", &len, &st);
+  const UChar *dir = ures_getStringByKey(file, "direction", &dlen, &st);
+  bool ok = U_SUCCESS(st), reverse = ok && dlen > 0 && dir[0] == 'R';
+  size_t mapped = 0;
+  uint8_t *seen = ok ? kg_calloc(BMP, 1) : NULL;
+  ok = ok && seen;
+  for (int32_t i = 0, start = 0; ok && i <= len; i++) {
+    if (i < len && rules[i] != ';')
+      continue;
+    const UChar *r = rules + start;
+    int32_t rn = i - start, src, dst;
+    start = i + 1;
+    trim16(&r, &rn);
+    if (rn == 0)
+      continue;
+    ok = read_rule(r, rn, reverse, &src, &dst);
+    if (!ok || src < 0 || src >= BMP || seen[src])
+      continue; /* an earlier rule for src wins */
+    seen[src] = 1;
+    if (dst >= 0 && dst != src && is_t2s_source(src))
+      n->t2s[src] = (uint32_t)dst, mapped++;
+  }
+  kg_free(seen);
+  ures_close(file);
+  ures_close(id);
+  ures_close(ids);
+  ures_close(root);
+  return ok && mapped > 1000;
+}
+
+static KgStatus build_t2s(KgNormalizer *n, KgError *err) {
+  for (uint32_t cp = 0; cp < BMP; cp++)
+    n->t2s[cp] = cp;
+  if (t2s_from_rules(n))
+    return KG_SUCCESS;
+  for (uint32_t cp = 0; cp < BMP; cp++)
+    n->t2s[cp] = cp;
+  return t2s_by_transliterator(n, err);
+}
+
 /* Step 3 for one normalised code point. */
 static uint32_t fold_one(const KgNormalizer *n, uint32_t cp) {
   if (cp == '\n' || cp == 0x0B || cp == 0x0C || cp == '\r' || cp == 0x85 ||
@@ -161,7 +276,10 @@ static void build_bmp_tables(KgNormalizer *n) {
     n->fold[cp] = fold_one(n, cp);
   }
   for (uint32_t cp = 0; cp < BMP; cp++) {
-    uint32_t c = (cp >= 0xD800 && cp <= 0xDFFF) ? NONE : nfkc_one(n, cp);
+    uint32_t c = (cp >= 0xD800 && cp <= 0xDFFF) ? NONE
+                 : unorm2_isInert(n->nfkc, (UChar32)cp)
+                     ? cp /* unchanged by NFKC: no need to ask */
+                     : nfkc_one(n, cp);
     n->single[cp] = c == NONE ? NONE : c < BMP ? n->fold[c] : fold_one(n, c);
   }
 }
@@ -227,15 +345,25 @@ static bool out_reserve(Out *o, size_t extra) {
 }
 
 /* Append the final code point cp whose source is original [ob, oe). */
-static void emit(Out *o, uint32_t cp, uint32_t ob, uint32_t oe) {
+static inline void emit(Out *o, uint32_t cp, uint32_t ob, uint32_t oe) {
   if (cp == DROP || o->failed || !out_reserve(o, 4))
     return;
-  size_t k = cp < 0x80 ? (o->text[o->len] = (char)cp, 1)
-                       : kg_utf8_encode(cp, o->text + o->len);
+  size_t at = o->len, k;
+  if (cp < 0x80) {
+    o->text[at] = (char)cp;
+    k = 1;
+  } else if (cp < 0x10000 && cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
+    o->text[at] = (char)(0xE0 | (cp >> 12));
+    o->text[at + 1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o->text[at + 2] = (char)(0x80 | (cp & 0x3F));
+    k = 3;
+  } else {
+    k = kg_utf8_encode(cp, o->text + at);
+  }
   if (o->map)
-    for (size_t i = o->len; i < o->len + k; i++)
+    for (size_t i = at; i < at + k; i++)
       o->begin[i] = ob, o->end[i] = oe;
-  o->len += k;
+  o->len = at + k;
 }
 
 /* --------------------------------------------------------- NFKC chunks */
@@ -243,10 +371,11 @@ static void emit(Out *o, uint32_t cp, uint32_t ob, uint32_t oe) {
 #define CHUNK_MAX 32   /* UTF-16 units; a longer chunk is cut (never in text) */
 #define NFKC_GROWTH 18 /* the longest NFKC expansion of one code point */
 
-/* The code points since the last NFKC boundary, with their source. */
+/* The code points since the last NFKC boundary, with their source.  The
+ * UTF-16 copy is only made once a second code point joins (rare). */
 typedef struct {
   UChar u[CHUNK_MAX];
-  int32_t n;    /* UTF-16 units */
+  int32_t n;    /* UTF-16 units in u (0 while ncp < 2) */
   int ncp;      /* code points */
   uint32_t cp0; /* the first code point */
   uint32_t ob, oe;
@@ -257,9 +386,11 @@ static uint32_t final_cp(const KgNormalizer *n, uint32_t cp) {
 }
 
 /* Normalise a chunk of several code points (or one beyond the BMP). */
-static void flush_slow(const KgNormalizer *n, const Chunk *c, Out *o) {
+static void flush_slow(const KgNormalizer *n, Chunk *c, Out *o) {
   UChar buf[CHUNK_MAX * NFKC_GROWTH];
   UErrorCode st = U_ZERO_ERROR;
+  if (c->ncp == 1)
+    U16_APPEND_UNSAFE(c->u, c->n, c->cp0);
   int32_t m =
       unorm2_normalize(n->nfkc, c->u, c->n, buf, CHUNK_MAX * NFKC_GROWTH, &st);
   const UChar *src = buf;
@@ -274,7 +405,7 @@ static void flush_slow(const KgNormalizer *n, const Chunk *c, Out *o) {
   }
 }
 
-static void flush(const KgNormalizer *n, Chunk *c, Out *o) {
+static inline void flush(const KgNormalizer *n, Chunk *c, Out *o) {
   if (c->ncp == 0)
     return;
   if (c->ncp == 1 && c->cp0 < BMP && n->single[c->cp0] != NONE)
@@ -286,8 +417,8 @@ static void flush(const KgNormalizer *n, Chunk *c, Out *o) {
 
 /* Add cp, from original [ob, oe), to the chunk, closing the chunk first
  * when cp starts a new one. */
-static void add_cp(const KgNormalizer *n, Chunk *c, Out *o, uint32_t cp,
-                   uint32_t ob, uint32_t oe) {
+static inline void add_cp(const KgNormalizer *n, Chunk *c, Out *o, uint32_t cp,
+                          uint32_t ob, uint32_t oe) {
   bool bb = cp < BMP ? (n->flags[cp] & F_BB) != 0
                      : unorm2_hasBoundaryBefore(n->nfkc, (UChar32)cp);
   if (c->ncp && (bb || c->n + 2 > CHUNK_MAX))
@@ -295,8 +426,11 @@ static void add_cp(const KgNormalizer *n, Chunk *c, Out *o, uint32_t cp,
   if (c->ncp == 0) {
     c->cp0 = cp;
     c->ob = ob;
+  } else {
+    if (c->ncp == 1)
+      U16_APPEND_UNSAFE(c->u, c->n, c->cp0);
+    U16_APPEND_UNSAFE(c->u, c->n, cp);
   }
-  U16_APPEND_UNSAFE(c->u, c->n, cp);
   c->ncp++;
   c->oe = oe;
 }
@@ -354,28 +488,74 @@ static size_t pinyin_len(const char *s, size_t len, uint32_t *ncp) {
 
 /* -------------------------------------------------------------- driver */
 
+/* Decode the character at u[i]: the three-byte sequences that make up
+ * Chinese text inline, anything else through kg_utf8_decode. */
+static inline size_t decode_at(const unsigned char *u, size_t i, size_t len,
+                               uint32_t *cp) {
+  unsigned char b = u[i];
+  if (b >= 0xE1 && b <= 0xEF && b != 0xED && i + 2 < len &&
+      (u[i + 1] & 0xC0) == 0x80 && (u[i + 2] & 0xC0) == 0x80) {
+    *cp = (b & 0x0Fu) << 12 | (u[i + 1] & 0x3Fu) << 6 | (u[i + 2] & 0x3Fu);
+    return 3;
+  }
+  return kg_utf8_decode((const char *)u + i, len - i, cp);
+}
+
+/* Does "(" or "（" start at u[i], so that a pinyin annotation may? */
+static inline bool paren_at(const unsigned char *u, size_t i, size_t len) {
+  return i < len && (u[i] == '(' || (u[i] == 0xEF && i + 2 < len &&
+                                     u[i + 1] == 0xBC && u[i + 2] == 0x88));
+}
+
+/* The ASCII characters from u[i] on that no mark can join (the next
+ * character is ASCII too, or the end): each maps to one byte.  Returns
+ * where the run stops. */
+static size_t ascii_run(const KgNormalizer *n, const unsigned char *u, size_t i,
+                        size_t len, Out *o, uint32_t ci) {
+  size_t j = i;
+  while (j < len && u[j] < 0x80 && (j + 1 == len || u[j + 1] < 0x80))
+    j++;
+  if (!out_reserve(o, j - i))
+    return len;
+  for (uint32_t c = ci; i < j; i++, c++) {
+    uint32_t cp = u[i] == '\r' && i + 1 < len && u[i + 1] == '\n' ? ' ' : u[i];
+    uint32_t f = n->fold[cp];
+    if (f >= 0x80) { /* never for ASCII; kept general */
+      emit(o, f, c, c + 1);
+      continue;
+    }
+    o->text[o->len] = (char)f;
+    if (o->map)
+      o->begin[o->len] = c, o->end[o->len] = c + 1;
+    o->len++;
+  }
+  return j;
+}
+
 /* Normalise in[0..len) into o; *total gets the original code point count. */
 static void run(const KgNormalizer *n, const char *in, size_t len, Out *o,
                 uint32_t *total) {
+  const unsigned char *u = (const unsigned char *)in;
   Chunk c = {.n = 0, .ncp = 0};
   uint32_t ci = 0;
   size_t i = 0;
   while (i < len && !o->failed) {
-    unsigned char b = (unsigned char)in[i];
-    if (b < 0x80) {
-      uint32_t cp = b == '\r' && i + 1 < len && in[i + 1] == '\n' ? ' ' : b;
-      if (i + 1 == len || (unsigned char)in[i + 1] < 0x80) {
-        flush(n, &c, o); /* ASCII next: no mark can join this character */
-        emit(o, n->fold[cp], ci, ci + 1);
-      } else {
-        add_cp(n, &c, o, cp, ci, ci + 1);
-      }
+    if (u[i] < 0x80 && (i + 1 == len || u[i + 1] < 0x80)) {
+      flush(n, &c, o); /* ASCII next: no mark can join these characters */
+      size_t j = ascii_run(n, u, i, len, o, ci);
+      ci += (uint32_t)(j - i);
+      i = j;
+      continue;
+    }
+    if (u[i] < 0x80) { /* a mark may follow: \r cannot pair with \n here */
+      add_cp(n, &c, o, u[i], ci, ci + 1);
       i++, ci++;
       continue;
     }
     uint32_t cp, oe = ci + 1;
-    size_t k = kg_utf8_decode(in + i, len - i, &cp);
-    if (cp < BMP ? (n->flags[cp] & F_HAN) != 0 : is_han(cp)) {
+    size_t k = decode_at(u, i, len, &cp);
+    if (paren_at(u, i + k, len) &&
+        (cp < BMP ? (n->flags[cp] & F_HAN) != 0 : is_han(cp))) {
       uint32_t extra = 0;
       size_t pk = pinyin_len(in + i + k, len - i - k, &extra);
       if (pk)
@@ -421,18 +601,31 @@ void kg_norm_text_free(KgNormText *t) {
 }
 
 char *kg_normalize_key(const KgNormalizer *n, const char *in, size_t len) {
-  if (!n || (!in && len) || len >= UINT32_MAX)
+  KgBuf b = {0};
+  if (!kg_normalize_key_buf(n, in, len, &b)) {
+    kg_buf_free(&b);
     return NULL;
-  Out o = {.map = false};
+  }
+  return b.data;
+}
+
+bool kg_normalize_key_buf(const KgNormalizer *n, const char *in, size_t len,
+                          KgBuf *out) {
+  if (!n || !out || (!in && len) || len >= UINT32_MAX)
+    return false;
+  /* the buffer's block becomes the output's, so no copy is made */
+  Out o = {.text = out->data, .cap = out->cap, .map = false};
   uint32_t total = 0;
   if (out_reserve(&o, len + 4))
     run(n, in, len, &o, &total);
-  if (o.failed) {
-    kg_free(o.text);
-    return NULL;
-  }
+  out->data = o.text;
+  out->cap = o.cap;
+  out->len = 0;
+  if (o.failed)
+    return false;
   o.text[o.len] = '\0';
-  return o.text;
+  out->len = o.len;
+  return true;
 }
 
 void kg_norm_span(const KgNormText *t, size_t nb, size_t ne, uint32_t *b,
@@ -458,16 +651,17 @@ void kg_norm_span(const KgNormText *t, size_t nb, size_t ne, uint32_t *b,
  */
 const char *kg_normalizer_lang(const KgNormalizer *n, const char *in,
                                size_t len) {
+  const unsigned char *u = (const unsigned char *)in;
   size_t han = 0, trad = 0, other = 0;
   for (size_t i = 0; i < len;) {
-    unsigned char b = (unsigned char)in[i];
+    unsigned char b = u[i];
     if (b < 0x80) {
       other += (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
       i++;
       continue;
     }
     uint32_t cp;
-    i += kg_utf8_decode(in + i, len - i, &cp);
+    i += decode_at(u, i, len, &cp);
     uint8_t f = cp < BMP ? n->flags[cp] : is_han(cp) ? F_HAN : 0;
     if (f & F_HAN)
       han++, trad += (f & F_TRAD) != 0;

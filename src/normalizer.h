@@ -10,6 +10,9 @@
 #define KG_NORMALIZER_H
 
 #include "kg.h"
+#include "util.h"
+
+#include <stdbool.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +43,12 @@ void kg_norm_text_free(KgNormText *t);
 /** The normal form of a key (an alias, a rule literal): the same transform
  * without the map.  Returns a new string (caller frees), NULL on OOM. */
 char *kg_normalize_key(const KgNormalizer *n, const char *in, size_t len);
+
+/** kg_normalize_key into a reused buffer: out's old content is replaced
+ * by the normal form (NUL-terminated, out->len bytes).  False on OOM or a
+ * bad argument. */
+bool kg_normalize_key_buf(const KgNormalizer *n, const char *in, size_t len,
+                          KgBuf *out);
 
 /** Language tag of a piece of original text: "zh-Hant" when its Han
  * characters are mostly traditional, "zh" when Han, else "en". */

@@ -240,12 +240,24 @@ static bool push_trimmed(Bytes s, size_t len, size_t b, size_t e,
   return kg_vec_push(out, ((KgSpan){b, e}));
 }
 
+/* The bytes a break can be decided at: a newline, an ASCII stop, or the
+ * lead byte of 。！？；.  Every other byte is skipped without a look at
+ * its neighbours. */
+static const bool may_break[256] = {
+    ['\n'] = true, ['.'] = true,  ['!'] = true,  ['?'] = true,
+    [';'] = true,  [0xE3] = true, [0xEF] = true,
+};
+
 KgStatus kg_segment(const char *text, size_t len, KgSpanVec *out) {
   Bytes s = (Bytes)text;
   size_t start = 0, i = 0, end;
   if (!text && len)
     return KG_ERR_BAD_ARG;
   while (i < len) {
+    if (!may_break[s[i]]) {
+      i++;
+      continue;
+    }
     if (!is_break(s, len, i, &end)) {
       i++;
       continue;

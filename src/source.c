@@ -408,6 +408,39 @@ static KgStatus read_stream(FILE *f, const char *name, size_t max, char **data,
   return rc;
 }
 
+/* size bytes of f into a new NUL-terminated block; NULL when the read
+ * fails or finds another size (the file changed: read it as a stream). */
+static char *read_exact(FILE *f, size_t size) {
+  char *buf = kg_malloc(size + 1);
+  if (buf && fread(buf, 1, size, f) == size && getc(f) == EOF) {
+    buf[size] = '\0';
+    return buf;
+  }
+  kg_free(buf);
+  return NULL;
+}
+
+KgStatus kg_source_read_file(const char *path, size_t max, char **data,
+                             size_t *len, KgError *err) {
+  *data = NULL;
+  *len = 0;
+  FILE *f = fopen(path, "rb");
+  struct stat sb;
+  if (!f || fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    if (f)
+      fclose(f);
+    return kg_read_file(path, max, data, len, err); /* it says why */
+  }
+  size_t size = (size_t)sb.st_size;
+  char *buf = size <= max ? read_exact(f, size) : NULL;
+  fclose(f);
+  if (!buf) /* too large, out of memory, or changed: the slow way tells */
+    return kg_read_file(path, max, data, len, err);
+  *data = buf;
+  *len = size;
+  return KG_SUCCESS;
+}
+
 static KgStatus read_input(const KgInput *in, size_t max, char **data,
                            size_t *len, KgError *err) {
   *data = NULL;
@@ -425,7 +458,7 @@ static KgStatus read_input(const KgInput *in, size_t max, char **data,
     return kg_error_set(err, KG_ERR_LIMIT, in->path, 0, 0,
                         "file is %jd bytes, over the limit of %zu; skipped",
                         (intmax_t)sb.st_size, max);
-  return kg_read_file(in->path, max, data, len, err);
+  return kg_source_read_file(in->path, max, data, len, err);
 }
 
 KgStatus kg_source_load(const KgInput *in, size_t max_size, KgDocText *out,
@@ -454,25 +487,47 @@ static const char *find_str(const char *s, const char *end, const char *pat) {
   return NULL;
 }
 
+/* Where the next "<!--" starts in s[from..n), or n. */
+static size_t next_comment(const char *s, size_t from, size_t n) {
+  while (from + 4 <= n) {
+    const char *lt = memchr(s + from, '<', n - from - 3);
+    if (!lt)
+      break;
+    from = (size_t)(lt - s);
+    if (memcmp(lt, "<!--", 4) == 0)
+      return from;
+    from++;
+  }
+  return n;
+}
+
+static unsigned count_lines(const char *s, size_t n) {
+  unsigned line = 1;
+  for (const char *p = s; (p = memchr(p, '\n', (size_t)(s + n - p))) != NULL;
+       p++)
+    line++;
+  return line;
+}
+
 /* Turn every code point of each <!-- ... --> into one space, keeping
- * line breaks; an unterminated comment runs to the end of the text. */
+ * line breaks; an unterminated comment runs to the end of the text.
+ * Text without comments (the usual case) is not touched. */
 static void blank_comments(const char *name, char *s, size_t *len,
                            KgMessageFunc on_msg, void *ctx) {
   size_t r = 0, w = 0, n = *len;
-  unsigned line = 1;
-  while (r < n) {
-    if (n - r < 4 || memcmp(s + r, "<!--", 4) != 0) {
-      line += s[r] == '\n';
-      s[w++] = s[r++];
-      continue;
-    }
+  for (;;) {
+    size_t at = next_comment(s, r, n);
+    if (w != r)
+      memmove(s + w, s + r, at - r);
+    w += at - r;
+    if ((r = at) >= n)
+      break;
     const char *close = find_str(s + r + 4, s + n, "-->");
     size_t stop = close ? (size_t)(close - s) + 3 : n;
-    if (!close)
-      kg_warn(on_msg, ctx, name, line, 0,
+    if (!close) /* newlines are kept, so s[0..w) has the original's lines */
+      kg_warn(on_msg, ctx, name, count_lines(s, w), 0,
               "unterminated <!-- comment hides the rest of the file");
     for (; r < stop; r++) {
-      line += s[r] == '\n';
       if (s[r] == '\n' || s[r] == '\r')
         s[w++] = s[r];
       else if (((unsigned char)s[r] & 0xC0) != 0x80)

@@ -61,4 +61,9 @@ KgStatus kg_source_decode(const char *name, const char *data, size_t len,
                           KgError *err);
 void kg_doc_text_free(KgDocText *d);
 
+/** kg_read_file for a regular file, in one read of the size stat gives
+ * (no growing buffer); anything else falls back to kg_read_file. */
+KgStatus kg_source_read_file(const char *path, size_t max, char **data,
+                             size_t *len, KgError *err);
+
 #endif

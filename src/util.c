@@ -254,6 +254,12 @@ void kg_buf_free(KgBuf *b) {
 
 /* ------------------------------------------------------------------ UTF-8 */
 
+static bool is_cont_byte(unsigned char c) {
+  return (c & 0xC0) == 0x80;
+}
+
+/* Straight-line cases by lead byte; the bounds on the second byte rule
+ * out overlong forms, surrogates and code points past U+10FFFF. */
 size_t kg_utf8_decode(const char *str, size_t n, uint32_t *cp) {
   const unsigned char *s = (const unsigned char *)str;
   *cp = 0xFFFD;
@@ -264,27 +270,27 @@ size_t kg_utf8_decode(const char *str, size_t n, uint32_t *cp) {
     *cp = c;
     return 1;
   }
-  size_t len;
-  uint32_t v, min;
-  if (c >= 0xC2 && c <= 0xDF)
-    len = 2, v = c & 0x1F, min = 0x80;
-  else if (c >= 0xE0 && c <= 0xEF)
-    len = 3, v = c & 0x0F, min = 0x800;
-  else if (c >= 0xF0 && c <= 0xF4)
-    len = 4, v = c & 0x07, min = 0x10000;
-  else
+  if (c < 0xC2 || c > 0xF4)
     return 1;
-  if (n < len)
-    return 1;
-  for (size_t i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80)
+  if (c < 0xE0) {
+    if (n < 2 || !is_cont_byte(s[1]))
       return 1;
-    v = (v << 6) | (s[i] & 0x3F);
+    *cp = (c & 0x1Fu) << 6 | (s[1] & 0x3Fu);
+    return 2;
   }
-  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+  unsigned lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+  unsigned hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+  size_t len = c < 0xF0 ? 3 : 4;
+  if (n < len || s[1] < lo || s[1] > hi || !is_cont_byte(s[2]) ||
+      (len == 4 && !is_cont_byte(s[3])))
     return 1;
-  *cp = v;
-  return len;
+  if (len == 3) {
+    *cp = (c & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+    return 3;
+  }
+  *cp = (c & 0x07u) << 18 | (s[1] & 0x3Fu) << 12 | (s[2] & 0x3Fu) << 6 |
+        (s[3] & 0x3Fu);
+  return 4;
 }
 
 size_t kg_utf8_len(uint32_t cp) {
@@ -320,6 +326,11 @@ size_t kg_utf8_encode(uint32_t cp, char *out) {
 bool kg_utf8_valid(const char *s, size_t n, size_t *bad) {
   size_t i = 0;
   while (i < n) {
+    uint64_t w;
+    if (i + 8 <= n && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ULL))) {
+      i += 8; /* eight ASCII bytes at once */
+      continue;
+    }
     if ((unsigned char)s[i] < 0x80) {
       i++;
       continue;
@@ -370,27 +381,100 @@ static const uint32_t sha_k[64] = {
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
-static void sha256_block(uint32_t h[8], const unsigned char *p) {
-  uint32_t w[64];
-  for (int i = 0; i < 16; i++)
-    w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-           (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-  for (int i = 16; i < 64; i++) {
-    uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-    uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+static uint32_t load_be32(const unsigned char *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+         p[3];
+}
+
+/* One round with the eight working variables named by position, so that
+ * unrolled rounds rename instead of moving: d and h are the ones written. */
+#define SHA_ROUND(a, b, c, d, e, f, g, h, i)                                   \
+  do {                                                                         \
+    uint32_t t1_ = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) +                 \
+                   (g ^ (e & (f ^ g))) + sha_k[i] + w[i];                      \
+    d += t1_;                                                                  \
+    h = t1_ + (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) +                          \
+        ((a & b) | (c & (a | b)));                                             \
+  } while (0)
+
+/* The portable compression function, eight rounds per loop turn. */
+static void sha256_blocks(uint32_t h[8], const unsigned char *p, size_t n) {
+  for (; n > 0; n--, p += 64) {
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+      w[i] = load_be32(p + 4 * i);
+    for (int i = 16; i < 64; i++) {
+      uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+      uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5],
+             g = h[6], k = h[7];
+    for (int i = 0; i < 64; i += 8) {
+      SHA_ROUND(a, b, c, d, e, f, g, k, i);
+      SHA_ROUND(k, a, b, c, d, e, f, g, i + 1);
+      SHA_ROUND(g, k, a, b, c, d, e, f, i + 2);
+      SHA_ROUND(f, g, k, a, b, c, d, e, i + 3);
+      SHA_ROUND(e, f, g, k, a, b, c, d, i + 4);
+      SHA_ROUND(d, e, f, g, k, a, b, c, i + 5);
+      SHA_ROUND(c, d, e, f, g, k, a, b, i + 6);
+      SHA_ROUND(b, c, d, e, f, g, k, a, i + 7);
+    }
+    h[0] += a, h[1] += b, h[2] += c, h[3] += d;
+    h[4] += e, h[5] += f, h[6] += g, h[7] += k;
   }
-  uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6],
-           k = h[7];
-  for (int i = 0; i < 64; i++) {
-    uint32_t t1 = k + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) +
-                  ((e & f) ^ (~e & g)) + sha_k[i] + w[i];
-    uint32_t t2 =
-        (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-    k = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define KG_SHA_NI 1
+#include <immintrin.h>
+
+/* The same with the x86 SHA extensions, which keep the state as the
+ * register pairs ABEF and CDGH and do two rounds per instruction. */
+__attribute__((target("sha,sse4.1,ssse3"))) static void
+sha256_blocks_ni(uint32_t h[8], const unsigned char *p, size_t n) {
+  const __m128i bswap =
+      _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)h), 0xB1);
+  __m128i s1 =
+      _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(h + 4)), 0x1B);
+  __m128i s0 = _mm_alignr_epi8(t, s1, 8);
+  s1 = _mm_blend_epi16(s1, t, 0xF0);
+  for (; n > 0; n--, p += 64) {
+    __m128i m[16], a0 = s0, c0 = s1;
+    for (int i = 0; i < 4; i++)
+      m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)p + i), bswap);
+    for (int i = 4; i < 16; i++) {
+      __m128i x = _mm_sha256msg1_epu32(m[i - 4], m[i - 3]);
+      x = _mm_add_epi32(x, _mm_alignr_epi8(m[i - 1], m[i - 2], 4));
+      m[i] = _mm_sha256msg2_epu32(x, m[i - 1]);
+    }
+    for (int i = 0; i < 16; i++) {
+      __m128i wk = _mm_add_epi32(
+          m[i], _mm_loadu_si128((const __m128i *)(sha_k + 4 * i)));
+      s1 = _mm_sha256rnds2_epu32(s1, s0, wk);
+      s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(wk, 0x0E));
+    }
+    s0 = _mm_add_epi32(s0, a0);
+    s1 = _mm_add_epi32(s1, c0);
   }
-  h[0] += a, h[1] += b, h[2] += c, h[3] += d;
-  h[4] += e, h[5] += f, h[6] += g, h[7] += k;
+  t = _mm_shuffle_epi32(s0, 0x1B);
+  s1 = _mm_shuffle_epi32(s1, 0xB1);
+  _mm_storeu_si128((__m128i *)h, _mm_blend_epi16(t, s1, 0xF0));
+  _mm_storeu_si128((__m128i *)(h + 4), _mm_alignr_epi8(s1, t, 8));
+}
+#endif
+
+/* The n whole blocks at p, through the SHA extensions when the CPU has
+ * them (libgcc reads the CPU model once, at start-up). */
+static void sha256_compress(uint32_t h[8], const unsigned char *p, size_t n) {
+#ifdef KG_SHA_NI
+  if (__builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1")) {
+    sha256_blocks_ni(h, p, n);
+    return;
+  }
+#endif
+  sha256_blocks(h, p, n);
 }
 
 void kg_sha256(const void *data, size_t len, uint8_t digest[32]) {
@@ -398,8 +482,8 @@ void kg_sha256(const void *data, size_t len, uint8_t digest[32]) {
                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   const unsigned char *p = data;
   size_t full = len / 64 * 64;
-  for (size_t i = 0; i < full; i += 64)
-    sha256_block(h, p + i);
+  if (full)
+    sha256_compress(h, p, full / 64);
   unsigned char tail[128] = {0};
   size_t rest = len - full;
   if (rest)
@@ -409,8 +493,7 @@ void kg_sha256(const void *data, size_t len, uint8_t digest[32]) {
   uint64_t bits = (uint64_t)len * 8;
   for (int i = 0; i < 8; i++)
     tail[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
-  for (size_t i = 0; i < tlen; i += 64)
-    sha256_block(h, tail + i);
+  sha256_compress(h, tail, tlen / 64);
   for (int i = 0; i < 8; i++) {
     digest[4 * i] = (uint8_t)(h[i] >> 24);
     digest[4 * i + 1] = (uint8_t)(h[i] >> 16);
