@@ -3,11 +3,16 @@
  *
  * For each sentence the matcher builds its "image": the normalised text
  * with each mention replaced by one private-use code point that encodes
- * its type (rule.h), and a map from image bytes back to normalised bytes.
- * A rule runs only when the sentence holds a mention for each of its
- * required slots (a bit test per slot: the prefilter that keeps 1,000
- * rules cheap) and one alternative of each required literal as plain
- * text (a byte search; both filters only skip rules that cannot match).
+ * its type (rule.h); image offsets go back to normalised ones through the
+ * mention positions.  A rule runs only when the sentence holds one
+ * alternative of each required literal as plain text and a mention for
+ * each of its required slots (both filters only skip rules that cannot
+ * match).  The literals of all rules were found in one pass of the rule
+ * set's automaton while finding mentions (rule.h: KgLitIndex), so picking
+ * the candidate rules costs per piece found, not per rule: what keeps
+ * 1,000 rules cheap.  The image is built only for a sentence with a
+ * candidate rule, and each rule pattern is JIT-compiled the first time it
+ * runs.
  * `implied P` adds, for each gazetteer mention, the P relations the
  * gazetteer declares for its entity as candidates of a pseudo-rule.
  * All matches are found, overlapping ones too (the next
@@ -50,6 +55,8 @@ typedef struct {
   size_t sentence;
 } Fact;
 
+typedef KG_VEC(KgMentionRef) RefVec;
+
 typedef struct {
   const char *key;
   const char *qualifier;
@@ -64,8 +71,12 @@ typedef struct {
   pcre2_jit_stack *jit;
   pcre2_match_data *md, *gmd;
   KgBuf img;
-  KG_VEC(size_t) map; /* image byte → normalised byte */
   KG_VEC(ImgMention) imgm;
+  /* candidate rules of the sentence: a bit set, and per group / rule the
+   * sentence (+ 1) that last counted it */
+  uint64_t *cand;
+  uint32_t *group_seen, *rule_seen, *rule_groups;
+  RefVec subj, obj;   /* emit scratch */
   const KgRule *rule; /* the rule being matched (callouts) */
   size_t sentence;
   KG_VEC(Cand) cands;
@@ -80,70 +91,87 @@ typedef struct {
 
 /* ------------------------------------------------------------ image */
 
-static bool put_bytes(Doc *d, size_t b, size_t e) {
-  if (!kg_buf_append(&d->img, d->doc->text + b, e - b) ||
-      !kg_vec_reserve(&d->map, d->map.len + (e - b)))
-    return false;
-  for (size_t i = b; i < e; i++)
-    d->map.items[d->map.len++] = i;
-  return true;
-}
-
-/* The image of sentence si, its byte map and its mention positions. */
+/* The image of sentence si and its mention positions.  A mention
+ * character is 4 bytes (planes 15 and 16). */
 static bool build_image(Doc *d, size_t si) {
   const KgSpan *s = &d->sents->items[si];
+  size_t n = d->ms.first[si + 1] - d->ms.first[si];
   d->img.len = 0;
-  d->map.len = 0;
   d->imgm.len = 0;
+  if (!kg_vec_reserve(&d->imgm, n))
+    return false;
   size_t pos = s->begin;
   for (size_t k = d->ms.first[si]; k < d->ms.first[si + 1]; k++) {
     const KgMention *m = &d->ms.items.items[k];
-    if (!put_bytes(d, pos, m->begin))
+    if (!kg_buf_append(&d->img, d->doc->text + pos, m->begin - pos))
       return false;
     uint32_t cp = KG_MENTION_BASE + (uint32_t)m->type * KG_MENTION_SPAN +
                   (uint32_t)((k - d->ms.first[si]) % KG_MENTION_SPAN);
-    ImgMention im = {d->img.len, k};
-    if (!kg_vec_push(&d->imgm, im) || !kg_buf_put_utf8(&d->img, cp) ||
-        !kg_vec_reserve(&d->map, d->map.len + 4))
+    d->imgm.items[d->imgm.len++] = (ImgMention){d->img.len, k};
+    if (!kg_buf_put_utf8(&d->img, cp))
       return false;
-    for (int i = 0; i < 4; i++)
-      d->map.items[d->map.len++] = m->begin;
     pos = m->end;
   }
-  if (!put_bytes(d, pos, s->end) || !kg_vec_push(&d->map, s->end))
+  if (!kg_buf_append(&d->img, d->doc->text + pos, s->end - pos))
     return false;
   return kg_buf_append(&d->img, "", 0);
 }
 
-/* The mention whose character starts at image offset off, or NULL. */
-static const KgMention *mention_at(const Doc *d, size_t off) {
+/* How many mention characters start at or before image offset off. */
+static size_t mentions_upto(const Doc *d, size_t off) {
   size_t lo = 0, hi = d->imgm.len;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    if (d->imgm.items[mid].img < off)
+    if (d->imgm.items[mid].img <= off)
       lo = mid + 1;
     else
       hi = mid;
   }
-  if (lo < d->imgm.len && d->imgm.items[lo].img == off)
-    return &d->ms.items.items[d->imgm.items[lo].mention];
+  return lo;
+}
+
+/* The normalised offset of image offset off: a mention character stands
+ * for its mention's start, other bytes are copies of the text. */
+static size_t img_norm(const Doc *d, size_t off) {
+  const KgSpan *s = &d->sents->items[d->sentence];
+  if (off >= d->img.len)
+    return s->end;
+  size_t k = mentions_upto(d, off);
+  if (k == 0)
+    return s->begin + off;
+  const ImgMention *im = &d->imgm.items[k - 1];
+  const KgMention *m = &d->ms.items.items[im->mention];
+  return off < im->img + 4 ? m->begin : m->end + (off - im->img - 4);
+}
+
+/* The mention whose character starts at image offset off, or NULL. */
+static const KgMention *mention_at(const Doc *d, size_t off) {
+  size_t k = mentions_upto(d, off);
+  if (k && d->imgm.items[k - 1].img == off)
+    return &d->ms.items.items[d->imgm.items[k - 1].mention];
   return NULL;
 }
 
-/* A literal may stand on a mention whose surface is that literal. */
+/* A literal may stand on a mention whose surface is that literal.  The
+ * callout follows the mention character (4 bytes) it checks. */
 static int on_callout(pcre2_callout_block *cb, void *data) {
   const Doc *d = data;
   if (!cb->callout_string || cb->callout_string[0] != 'L' || !d->rule)
     return 0;
-  size_t n = (size_t)strtoul((const char *)cb->callout_string + 1, NULL, 10);
-  const KgMention *m = mention_at(d, cb->current_position);
+  size_t n = 0;
+  for (PCRE2_SPTR c = cb->callout_string + 1; *c >= '0' && *c <= '9'; c++)
+    n = n * 10 + (size_t)(*c - '0');
+  const KgMention *m = cb->current_position >= 4
+                           ? mention_at(d, cb->current_position - 4)
+                           : NULL;
   if (!m || n >= d->rule->lits.len)
     return 1;
   const KgLiteral *lit = &d->rule->lits.items[n];
+  const char *surface = d->doc->text + m->begin;
   size_t len = m->end - m->begin;
   for (size_t i = 0; i < lit->len; i++)
-    if (strlen(lit->items[i]) == len &&
-        memcmp(lit->items[i], d->doc->text + m->begin, len) == 0)
+    if (strnlen(lit->items[i], len + 1) == len &&
+        memcmp(lit->items[i], surface, len) == 0)
       return 0;
   return 1;
 }
@@ -177,8 +205,8 @@ static bool slot_span(const Doc *d, const KgRule *r, const PCRE2_SIZE *ov,
   int g = s >= 0 ? r->slots.items[s].group : -1;
   if (g < 0 || ov[2 * g] == PCRE2_UNSET)
     return false;
-  *b = d->map.items[ov[2 * g]];
-  *e = d->map.items[ov[2 * g + 1]];
+  *b = img_norm(d, ov[2 * g]);
+  *e = img_norm(d, ov[2 * g + 1]);
   return true;
 }
 
@@ -206,13 +234,17 @@ static void guard_range(const Doc *d, const KgRule *r, const KgGuard *g,
   }
 }
 
-/* Index of the first guard that blocks the match, or -1. */
+/* Index of the first guard that blocks the match, -1 for none, -2 when
+ * out of memory. */
 static int blocking_guard(Doc *d, const KgRule *r, const PCRE2_SIZE *ov) {
   for (size_t i = 0; i < r->guards.len; i++) {
     const KgGuard *g = &r->guards.items[i];
+    const pcre2_code *code = kg_jit_code(g->code, g->jit);
+    if (!code)
+      return -2;
     size_t lo, hi;
     guard_range(d, r, g, ov, &lo, &hi);
-    int rc = pcre2_match(g->code, (PCRE2_SPTR)(d->doc->text + lo), hi - lo, 0,
+    int rc = pcre2_match(code, (PCRE2_SPTR)(d->doc->text + lo), hi - lo, 0,
                          PCRE2_NO_UTF_CHECK, d->gmd, d->mctx);
     if ((rc >= 0) == g->negated)
       return (int)i;
@@ -221,8 +253,6 @@ static int blocking_guard(Doc *d, const KgRule *r, const PCRE2_SIZE *ov) {
 }
 
 /* ------------------------------------------------------------- emits */
-
-typedef KG_VEC(KgMentionRef) RefVec;
 
 static KgMentionRef mention_ref(const Doc *d, const KgMention *m) {
   KgMentionRef r = {m->key,      m->label, kg_rule_type_name(d->rs, m->type),
@@ -238,7 +268,7 @@ static bool arg_refs(const Doc *d, const KgRule *r, const PCRE2_SIZE *ov,
   out->len = 0;
   if (a->kind == KG_ARG_ENTITY) {
     const KgEntityDef *e = kg_gazetteer_entity(d->rs->gaz, (uint32_t)a->index);
-    size_t at = d->map.items[ov[0]];
+    size_t at = img_norm(d, ov[0]);
     KgMentionRef x = {e->key,
                       e->label ? e->label : e->key,
                       kg_rule_type_name(d->rs, e->type),
@@ -251,9 +281,11 @@ static bool arg_refs(const Doc *d, const KgRule *r, const PCRE2_SIZE *ov,
   int g = r->slots.items[a->index].group;
   if (g < 0 || ov[2 * g] == PCRE2_UNSET)
     return true;
-  for (size_t i = ov[2 * g]; i < ov[2 * g + 1]; i++) {
-    const KgMention *m = mention_at(d, i);
-    if (m && !kg_vec_push(out, mention_ref(d, m)))
+  /* the mention characters that start inside the group, in order */
+  size_t k = ov[2 * g] ? mentions_upto(d, ov[2 * g] - 1) : 0;
+  for (; k < d->imgm.len && d->imgm.items[k].img < ov[2 * g + 1]; k++) {
+    const KgMention *m = &d->ms.items.items[d->imgm.items[k].mention];
+    if (!kg_vec_push(out, mention_ref(d, m)))
       return false;
   }
   return true;
@@ -317,8 +349,8 @@ static bool emit_one(Doc *d, const KgRule *r, const PCRE2_SIZE *ov,
     for (size_t k = 0; k < obj->len; k++) {
       if (strcmp(subj->items[i].key, obj->items[k].key) == 0)
         continue;
-      Cand c = {subj->items[i],      obj->items[k],       e->predicate, q, r,
-                d->map.items[ov[0]], d->map.items[ov[1]], d->seq++};
+      Cand c = {subj->items[i],     obj->items[k],      e->predicate, q, r,
+                img_norm(d, ov[0]), img_norm(d, ov[1]), d->seq++};
       if (!kg_vec_push(&d->cands, c))
         return false;
     }
@@ -328,17 +360,16 @@ static bool emit_one(Doc *d, const KgRule *r, const PCRE2_SIZE *ov,
 static bool on_match(Doc *d, const KgRule *r, const PCRE2_SIZE *ov) {
   d->n_matches++;
   int g = blocking_guard(d, r, ov);
+  if (g == -2)
+    return false;
   if (g >= 0) {
     if (d->n_blocked++ == 0)
       d->blocking_guard = g;
     return true;
   }
-  RefVec subj = {0}, obj = {0};
   bool ok = true;
   for (size_t i = 0; ok && i < r->emits.len; i++)
-    ok = emit_one(d, r, ov, &r->emits.items[i], &subj, &obj);
-  kg_vec_free(&subj);
-  kg_vec_free(&obj);
+    ok = emit_one(d, r, ov, &r->emits.items[i], &d->subj, &d->obj);
   return ok;
 }
 
@@ -351,37 +382,34 @@ static bool prefilter(const KgRule *r, uint32_t present) {
   return true;
 }
 
-/* Does text[0, len) hold needle? */
-static bool contains(const char *text, size_t len, const char *needle) {
-  size_t n = strlen(needle);
-  for (const char *p = text, *end = text + len; n && (size_t)(end - p) >= n;
-       p++) {
-    p = memchr(p, needle[0], (size_t)(end - p) - n + 1);
-    if (!p)
-      return false;
-    if (memcmp(p, needle, n) == 0)
-      return true;
+/* The rules whose required literals sentence si holds (each group has a
+ * piece there), as the bit set d->cand: rules without required literals
+ * plus those the pieces found complete. */
+static void literal_filter(Doc *d, size_t si) {
+  const KgRuleSet *rs = d->rs;
+  const KgLitIndex *x = &rs->index;
+  size_t words = rs->rules.len / 64 + 1;
+  if (rs->no_literal_filter) {
+    memset(d->cand, 0xff, words * sizeof *d->cand);
+    return;
   }
-  return false;
-}
-
-/* The sentence holds an alternative of each required literal (cheap next
- * to a PCRE2 match, and most rules fail here). */
-static bool literal_filter(const Doc *d, const KgRule *r) {
-  const KgSpan *s = &d->sents->items[d->sentence];
-  const char *text = d->doc->text + s->begin;
-  size_t len = s->end - s->begin;
-  if (d->rs->no_literal_filter)
-    return true;
-  for (size_t i = 0; i < r->must.len; i++) {
-    const KgStrVec *v = &r->must.items[i];
-    size_t k = 0;
-    while (k < v->len && !contains(text, len, v->items[k]))
-      k++;
-    if (k == v->len)
-      return false;
+  memcpy(d->cand, x->free_rules, words * sizeof *d->cand);
+  uint32_t stamp = (uint32_t)si + 1;
+  for (size_t i = d->ms.lit_first[si]; i < d->ms.lit_first[si + 1]; i++) {
+    uint32_t id = d->ms.lits.items[i];
+    for (uint32_t k = x->rule_first[id]; k < x->rule_first[id + 1]; k++) {
+      uint32_t g = x->rule_group[k], r = x->group_rule[g];
+      if (d->group_seen[g] == stamp)
+        continue;
+      d->group_seen[g] = stamp;
+      if (d->rule_seen[r] != stamp) {
+        d->rule_seen[r] = stamp;
+        d->rule_groups[r] = 0;
+      }
+      if (++d->rule_groups[r] == rs->rules.items[r].must.len)
+        d->cand[r / 64] |= (uint64_t)1 << (r % 64);
+    }
   }
-  return true;
 }
 
 typedef struct {
@@ -395,10 +423,13 @@ typedef struct {
  * on this sentence with a warning. */
 static KgStatus match_rule(Doc *d, const KgRule *r, const Report *rep) {
   size_t start = 0, len = d->img.len;
+  const pcre2_code *code = kg_jit_code(r->code, r->jit);
+  if (!code)
+    return KG_ERR_NOMEM;
   d->rule = r;
   d->n_matches = d->n_blocked = 0;
   while (start <= len) {
-    int rc = pcre2_match(r->code, (PCRE2_SPTR)d->img.data, len, start,
+    int rc = pcre2_match(code, (PCRE2_SPTR)d->img.data, len, start,
                          PCRE2_NO_UTF_CHECK, d->md, d->mctx);
     if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
         rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
@@ -522,36 +553,41 @@ static bool implied_facts(Doc *d, size_t si) {
   return true;
 }
 
+/* Every candidate rule, in rule order, over the image (built for the
+ * first one). */
+static KgStatus match_candidates(Doc *d, size_t si, const Report *rep) {
+  size_t n = d->rs->rules.len;
+  uint32_t present = d->ms.present[si];
+  bool image = false;
+  literal_filter(d, si);
+  for (size_t w = 0; w * 64 < n; w++)
+    for (uint64_t bits = d->cand[w]; bits; bits &= bits - 1) {
+      size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
+      if (i >= n)
+        break;
+      const KgRule *r = &d->rs->rules.items[i];
+      if (!prefilter(r, present))
+        continue;
+      if (!image && !(image = build_image(d, si)))
+        return KG_ERR_NOMEM;
+      KgStatus st = match_rule(d, r, rep);
+      if (st)
+        return st;
+    }
+  return KG_SUCCESS;
+}
+
 static KgStatus match_sentence(Doc *d, size_t si, const Report *rep) {
   d->sentence = si;
-  if (!build_image(d, si))
-    return KG_ERR_NOMEM;
-  uint32_t present = d->ms.present[si];
-  for (size_t i = 0; i < d->rs->rules.len; i++) {
-    const KgRule *r = &d->rs->rules.items[i];
-    if (!prefilter(r, present) || !literal_filter(d, r))
-      continue;
-    KgStatus st = match_rule(d, r, rep);
-    if (st)
-      return st;
-  }
+  KgStatus st = match_candidates(d, si, rep);
+  if (st)
+    return st;
   if (!implied_facts(d, si))
     return KG_ERR_NOMEM;
   return settle_sentence(d) ? KG_SUCCESS : KG_ERR_NOMEM;
 }
 
 /* ---------------------------------------------------------- document */
-
-static uint32_t max_pairs(const KgRuleSet *rs) {
-  uint32_t most = 1;
-  for (size_t i = 0; i < rs->rules.len; i++) {
-    uint32_t n = 0;
-    pcre2_pattern_info(rs->rules.items[i].code, PCRE2_INFO_CAPTURECOUNT, &n);
-    if (n + 1 > most)
-      most = n + 1;
-  }
-  return most;
-}
 
 static KgStatus doc_init(Doc *d, const KgRuleSet *rs, const KgNormText *doc,
                          const KgSpanVec *sents) {
@@ -561,9 +597,15 @@ static KgStatus doc_init(Doc *d, const KgRuleSet *rs, const KgNormText *doc,
   d->sents = sents;
   d->mctx = pcre2_match_context_create(NULL);
   d->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-  d->md = pcre2_match_data_create(max_pairs(rs), NULL);
+  d->md = pcre2_match_data_create(rs->max_pairs, NULL);
   d->gmd = pcre2_match_data_create(1, NULL);
-  if (!d->mctx || !d->md || !d->gmd)
+  size_t n = rs->rules.len + 1;
+  d->cand = kg_calloc(n / 64 + 1, sizeof *d->cand);
+  d->group_seen = kg_calloc(rs->index.n_groups + 1, sizeof *d->group_seen);
+  d->rule_seen = kg_calloc(n, sizeof *d->rule_seen);
+  d->rule_groups = kg_calloc(n, sizeof *d->rule_groups);
+  if (!d->mctx || !d->md || !d->gmd || !d->cand || !d->group_seen ||
+      !d->rule_seen || !d->rule_groups)
     return KG_ERR_NOMEM;
   pcre2_set_match_limit(d->mctx, KG_MATCH_LIMIT);
   pcre2_set_depth_limit(d->mctx, KG_DEPTH_LIMIT);
@@ -581,8 +623,13 @@ static void doc_free(Doc *d) {
   pcre2_match_data_free(d->md);
   pcre2_match_data_free(d->gmd);
   kg_buf_free(&d->img);
-  kg_vec_free(&d->map);
   kg_vec_free(&d->imgm);
+  kg_free(d->cand);
+  kg_free(d->group_seen);
+  kg_free(d->rule_seen);
+  kg_free(d->rule_groups);
+  kg_vec_free(&d->subj);
+  kg_vec_free(&d->obj);
   kg_vec_free(&d->cands);
   kg_vec_free(&d->facts);
   kg_vec_free(&d->tags);

@@ -10,6 +10,10 @@
  * of its type at most 3 sentences and 400 code points back.  A reference
  * that finds no antecedent is no mention.  The result is sorted by offset
  * and never overlaps, which is what the sentence image needs.
+ *
+ * Each sentence is also run once through the rule set's literal automaton
+ * (rule.h: KgLitIndex): the pieces found tell which refs can match there
+ * (the others are not run) and, kept in KgMentions, which rules can.
  */
 #include "mentions.h"
 
@@ -40,10 +44,7 @@ typedef bool (*SpanFunc)(void *ctx, size_t b, size_t e);
 
 static bool each_match(const pcre2_code *code, int group, const char *text,
                        size_t b, size_t e, pcre2_match_context *mctx,
-                       SpanFunc add, void *ctx) {
-  pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, NULL);
-  if (!md)
-    return false;
+                       pcre2_match_data *md, SpanFunc add, void *ctx) {
   size_t start = 0, len = e - b;
   bool ok = true;
   while (ok && start <= len &&
@@ -57,7 +58,6 @@ static bool each_match(const pcre2_code *code, int group, const char *text,
     while (start < len && ((unsigned char)text[b + start] & 0xC0) == 0x80)
       start++;
   }
-  pcre2_match_data_free(md);
   return ok;
 }
 
@@ -68,6 +68,10 @@ typedef struct {
   size_t sentence, first; /* current sentence; its first mention */
   int type;
   MentionVec refs;
+  pcre2_match_context *mctx;
+  pcre2_match_data *md; /* room for any ref or entity rule */
+  uint32_t *seen;       /* per piece: sentence + 1 when found there */
+  uint32_t *ref_on;     /* per ref: sentence + 1 when a piece is there */
 } Finder;
 
 /* A minted key: the normalised surface, white space as '_'. */
@@ -128,30 +132,62 @@ static bool add_ref(void *ctx, size_t b, size_t e) {
   return kg_vec_push(&f->refs, m);
 }
 
-/* Sort v[from..] by offset (qsort may not be given a NULL array). */
+/* Sort v[from..] by offset (qsort may not be given a NULL array).  Most
+ * sentences gain no mention from entity rules or references, and their
+ * gazetteer mentions come in order: no qsort call then. */
 static void sort_from(MentionVec *v, size_t from) {
-  if (v->len > from + 1)
+  size_t i = from + 1;
+  while (i < v->len && v->items[i - 1].begin < v->items[i].begin)
+    i++;
+  if (i < v->len)
     qsort(v->items + from, v->len - from, sizeof *v->items, cmp_begin);
 }
 
+/* The prefilter pieces of sentence s (appended to out->lits), and the
+ * refs they let run. */
+static bool scan_literals(Finder *f, const KgSpan *s) {
+  const KgLitIndex *x = &f->rs->index;
+  KgMentions *out = f->out;
+  uint32_t stamp = (uint32_t)f->sentence + 1, n = kg_litscan_count(x->scan);
+  out->lit_first[f->sentence] = out->lits.len;
+  if (!kg_vec_reserve(&out->lits, out->lits.len + n))
+    return false;
+  size_t from = out->lits.len;
+  out->lits.len +=
+      kg_litscan_find(x->scan, f->doc->text + s->begin, s->end - s->begin,
+                      f->seen, stamp, out->lits.items + from);
+  for (size_t i = from; i < out->lits.len; i++) {
+    uint32_t id = out->lits.items[i];
+    for (uint32_t k = x->ref_first[id]; k < x->ref_first[id + 1]; k++)
+      f->ref_on[x->ref_index[k]] = stamp;
+  }
+  return true;
+}
+
+/* Can ref i match in the current sentence? */
+static bool ref_may_match(const Finder *f, size_t i) {
+  return f->rs->no_literal_filter || f->rs->index.ref_free[i] ||
+         f->ref_on[i] == (uint32_t)f->sentence + 1;
+}
+
 /* Open-class entities, then references, of sentence s. */
-static bool sentence_rules(Finder *f, const KgSpan *s,
-                           pcre2_match_context *mctx) {
+static bool sentence_rules(Finder *f, const KgSpan *s) {
   const KgRuleSet *rs = f->rs;
   MentionVec *v = &f->out->items;
   for (size_t i = 0; i < rs->entities.len; i++) {
     const KgEntityRule *er = &rs->entities.items[i];
     f->type = er->type;
     if (!each_match(er->code, er->name_group, f->doc->text, s->begin, s->end,
-                    mctx, add_minted, f))
+                    f->mctx, f->md, add_minted, f))
       return false;
   }
   sort_from(v, f->first);
   f->refs.len = 0;
   for (size_t i = 0; i < rs->refs.len; i++) {
     f->type = rs->refs.items[i].type;
-    if (!each_match(rs->refs.items[i].code, 0, f->doc->text, s->begin, s->end,
-                    mctx, add_ref, f))
+    if (ref_may_match(f, i) &&
+        !each_match(rs->refs.items[i].code, 0, f->doc->text, s->begin, s->end,
+                    f->mctx, f->md, add_ref, f))
       return false;
   }
   for (size_t i = 0; i < f->refs.len; i++)
@@ -179,7 +215,7 @@ static bool gazetteer_mentions(Finder *f, const KgGazMatchVec *gm, size_t *g,
 }
 
 static bool find_all(Finder *f, const KgSpanVec *sentences,
-                     const KgGazMatchVec *gm, pcre2_match_context *mctx) {
+                     const KgGazMatchVec *gm) {
   KgMentions *out = f->out;
   size_t g = 0;
   for (size_t i = 0; i < sentences->len; i++) {
@@ -187,13 +223,38 @@ static bool find_all(Finder *f, const KgSpanVec *sentences,
     f->sentence = i;
     f->first = out->items.len;
     out->first[i] = f->first;
-    if (!gazetteer_mentions(f, gm, &g, s) || !sentence_rules(f, s, mctx))
+    if (!scan_literals(f, s) || !gazetteer_mentions(f, gm, &g, s) ||
+        !sentence_rules(f, s))
       return false;
     for (size_t k = f->first; k < out->items.len; k++)
       out->present[i] |= 1u << out->items.items[k].type;
   }
   out->first[sentences->len] = out->items.len;
+  out->lit_first[sentences->len] = out->lits.len;
   return true;
+}
+
+/* The per-document scratch of f; false when out of memory. */
+static bool finder_init(Finder *f) {
+  const KgRuleSet *rs = f->rs;
+  f->mctx = pcre2_match_context_create(NULL);
+  f->md = pcre2_match_data_create(rs->max_aux_pairs, NULL);
+  f->seen = kg_calloc(kg_litscan_count(rs->index.scan) + 1, sizeof *f->seen);
+  f->ref_on = kg_calloc(rs->refs.len + 1, sizeof *f->ref_on);
+  if (!f->mctx || !f->md || !f->seen || !f->ref_on)
+    return false;
+  pcre2_set_match_limit(f->mctx, KG_MATCH_LIMIT);
+  pcre2_set_depth_limit(f->mctx, KG_DEPTH_LIMIT);
+  pcre2_set_heap_limit(f->mctx, KG_HEAP_LIMIT_KIB);
+  return true;
+}
+
+static void finder_free(Finder *f) {
+  pcre2_match_context_free(f->mctx);
+  pcre2_match_data_free(f->md);
+  kg_free(f->seen);
+  kg_free(f->ref_on);
+  kg_vec_free(&f->refs);
 }
 
 KgStatus kg_mentions_find(const KgRuleSet *rs, const KgNormText *doc,
@@ -202,22 +263,18 @@ KgStatus kg_mentions_find(const KgRuleSet *rs, const KgNormText *doc,
   out->n_sentences = sentences->len;
   out->first = kg_calloc(sentences->len + 1, sizeof *out->first);
   out->present = kg_calloc(sentences->len + 1, sizeof *out->present);
+  out->lit_first = kg_calloc(sentences->len + 1, sizeof *out->lit_first);
   KgGazMatchVec gm = {0};
-  Finder f = {rs, doc, out, 0, 0, 0, {0}};
-  pcre2_match_context *mctx = pcre2_match_context_create(NULL);
+  Finder f = {.rs = rs, .doc = doc, .out = out};
   KgStatus st = KG_ERR_NOMEM;
-  if (out->first && out->present && mctx) {
-    pcre2_set_match_limit(mctx, KG_MATCH_LIMIT);
-    pcre2_set_depth_limit(mctx, KG_DEPTH_LIMIT);
-    pcre2_set_heap_limit(mctx, KG_HEAP_LIMIT_KIB);
+  if (out->first && out->present && out->lit_first && finder_init(&f)) {
     st = rs->gaz ? kg_gazetteer_match(rs->gaz, doc->text, doc->len, &gm)
                  : KG_SUCCESS;
-    if (!st && !find_all(&f, sentences, &gm, mctx))
+    if (!st && !find_all(&f, sentences, &gm))
       st = KG_ERR_NOMEM;
   }
-  pcre2_match_context_free(mctx);
+  finder_free(&f);
   kg_vec_free(&gm);
-  kg_vec_free(&f.refs);
   return st;
 }
 
@@ -228,5 +285,7 @@ void kg_mentions_free(KgMentions *m) {
   kg_strvec_free(&m->owned);
   kg_free(m->first);
   kg_free(m->present);
+  kg_free(m->lit_first);
+  kg_vec_free(&m->lits);
   memset(m, 0, sizeof *m);
 }

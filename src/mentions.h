@@ -30,6 +30,10 @@ typedef struct {
   size_t *first;     /* n_sentences + 1: first mention of each sentence */
   uint32_t *present; /* n_sentences: bit set of the types present */
   size_t n_sentences;
+  /* the prefilter pieces (rule.h: KgLitIndex) each sentence holds: ids
+   * lits[lit_first[i], lit_first[i + 1]) for sentence i */
+  size_t *lit_first;
+  KG_VEC(uint32_t) lits;
 } KgMentions;
 
 /** Find the mentions of doc.  On success *out must be freed with

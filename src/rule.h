@@ -3,8 +3,10 @@
  * mentions.c and matcher.c (which read it).  Internal to the rule engine.
  *
  * Everything here is written once while loading and only read afterwards,
- * so one rule set may serve several threads.  Match data, JIT stacks and
- * match contexts live with the caller (per document), never here.
+ * so one rule set may serve several threads; the one exception, the JIT
+ * copy of a pattern made on first use, is published atomically
+ * (kg_jit_code).  Match data, JIT stacks and match contexts live with the
+ * caller (per document), never here.
  */
 #ifndef KG_RULE_H
 #define KG_RULE_H
@@ -13,11 +15,13 @@
 #include <pcre2.h>
 
 #include "gazetteer.h"
+#include "litscan.h"
 #include "normalizer.h"
 #include "ontology.h"
 #include "rule_parser.h"
 #include "util.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -34,6 +38,10 @@
 #define KG_HEAP_LIMIT_KIB 20000u
 
 typedef KG_VEC(char *) KgStrVec;
+
+/** Where the JIT-compiled copy of a pattern goes the first time a match
+ * needs it (NULL until then); see kg_jit_code. */
+typedef _Atomic(pcre2_code *) KgJitSlot;
 
 /** Normalised alternatives of one literal element (callouts check a
  * mention's surface against them). */
@@ -63,9 +71,19 @@ typedef struct {
   KgScope scope;
   int slot_a, slot_b; /* slot indexes for the scopes */
   unsigned width;     /* before / after: code points */
-  pcre2_code *code;   /* alternatives over the normalised text */
-  char *text;         /* source text, for explain */
+  /* alternatives over the normalised text, and their JIT copy made on
+   * first use; both owned by the rule set (KgRuleSet.guard_codes) */
+  pcre2_code *code;
+  KgJitSlot *jit;
+  char *text; /* source text, for explain */
 } KgGuard;
+
+/** A compiled pattern shared by several users. */
+typedef struct {
+  char *re; /* the pattern text */
+  pcre2_code *code;
+  KgJitSlot *jit;
+} KgSharedCode;
 
 typedef enum { KG_ARG_SLOT, KG_ARG_ENTITY } KgArgKind;
 
@@ -97,10 +115,11 @@ typedef struct {
   size_t index; /* definition order */
   const char *file;
   unsigned line;
-  char *source; /* the whole PCRE2 pattern */
-  pcre2_code *code;
-  KgStrVec frags; /* one PCRE2 fragment per pattern element (explain) */
-  KgStrVec descs; /* the source text of each element (explain) */
+  char *source;     /* the whole PCRE2 pattern */
+  pcre2_code *code; /* compiled at load, not JIT-compiled: for pattern info */
+  KgJitSlot *jit;   /* its JIT copy, made the first time a match needs it */
+  KgStrVec frags;   /* one PCRE2 fragment per pattern element (explain) */
+  KgStrVec descs;   /* the source text of each element (explain) */
   KG_VEC(KgSlot) slots;
   KG_VEC(KgLiteral) lits;
   KG_VEC(KgGuard) guards;
@@ -111,6 +130,24 @@ typedef struct {
    * its longest piece without white space */
   KG_VEC(KgStrVec) must;
 } KgRule;
+
+/* The literal prefilter of a whole rule set: every required piece of
+ * every rule (KgRule.must) and of every `ref` goes into one automaton, so
+ * one pass over a sentence tells which rules and references can match
+ * there.  A "group" is one must entry of one rule (numbered over the
+ * whole set); a rule is a candidate when all its groups have a piece in
+ * the sentence. */
+typedef struct {
+  KgLitScan *scan;
+  uint32_t *rule_first; /* n_lits + 1: CSR of the groups each piece meets */
+  uint32_t *rule_group;
+  uint32_t *group_rule; /* n_groups: the rule of each group */
+  uint32_t n_groups;
+  uint64_t *free_rules; /* bit set of rules with no must entry */
+  uint32_t *ref_first;  /* n_lits + 1: CSR of the refs each piece meets */
+  uint32_t *ref_index;
+  bool *ref_free; /* per ref: no piece is sure to be there, always run */
+} KgLitIndex;
 
 typedef struct {
   char *name;
@@ -126,6 +163,7 @@ typedef struct {
 typedef struct {
   int type;
   pcre2_code *code; /* the words, over the normalised sentence */
+  KgStrVec must;    /* longest piece of each word; empty: no filter */
 } KgRef;
 
 typedef struct {
@@ -151,16 +189,32 @@ struct KgRuleSet {
   KG_VEC(KgRef) refs;
   KG_VEC(KgEntityRule) entities;
   KG_VEC(KgQualify) qualifies;
+  KG_VEC(KgSharedCode) guard_codes; /* one per distinct guard pattern */
   /* `implied P`: one pseudo-rule each (id "implied.P", no pattern, one
    * emit giving P), indexed after the extraction rules */
   KG_VEC(KgRule) implied;
-  bool no_literal_filter; /* tests: run rules without the literal filter */
+  KgLitIndex index;
+  uint32_t max_pairs;     /* ovector pairs of the largest rule pattern */
+  uint32_t max_aux_pairs; /* the same over refs and entity rules */
+  /* tests: run rules and refs without the literal filter */
+  bool no_literal_filter;
 };
 
 /** PCRE2 options every rule-engine pattern is compiled with. */
 #define KG_PCRE2_OPTIONS                                                       \
   (PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_DOTALL |                     \
    PCRE2_NEVER_BACKSLASH_C)
+
+/** The JIT-compiled copy of code, made into *slot on first use (threads
+ * racing here each compile one, the first published wins); NULL when out
+ * of memory.  When the JIT is not available the copy is interpreted. */
+pcre2_code *kg_jit_code(const pcre2_code *code, KgJitSlot *slot);
+
+/** Build rs->index, rs->max_pairs and rs->max_aux_pairs from the loaded
+ * rules and refs.  False when out of memory. */
+bool kg_rule_index_build(KgRuleSet *rs);
+/** Free what kg_rule_index_build made. */
+void kg_rule_index_free(KgRuleSet *rs);
 
 /** Free the strings of v and v itself (not the struct holding it). */
 void kg_strvec_free(KgStrVec *v);

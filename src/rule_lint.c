@@ -48,12 +48,15 @@ static size_t lint_slots(const KgRuleSet *rs, const KgRule *r, uint32_t made,
   return n;
 }
 
-static size_t lint_shadowed(const KgRuleSet *rs, size_t k, KgMessageFunc on_msg,
-                            void *ctx) {
+/* hash: a hash of each rule's source (NULL when out of memory), so that
+ * only rules with equal hashes compare their sources. */
+static size_t lint_shadowed(const KgRuleSet *rs, size_t k, const uint64_t *hash,
+                            KgMessageFunc on_msg, void *ctx) {
   const KgRule *r = &rs->rules.items[k];
   for (size_t i = 0; i < k; i++) {
     const KgRule *e = &rs->rules.items[i];
-    if (strcmp(e->source, r->source) == 0 && e->guards.len == 0) {
+    if ((!hash || hash[i] == hash[k]) && strcmp(e->source, r->source) == 0 &&
+        e->guards.len == 0) {
       kg_warn(on_msg, ctx, r->file, r->line, 0,
               "rule '%s' has the same pattern as rule '%s' (%s:%u)", r->id,
               e->id, e->file, e->line);
@@ -165,14 +168,19 @@ size_t kg_ruleset_lint(const KgRuleSet *rs, KgMessageFunc on_msg, void *ctx) {
     return 0;
   uint32_t gaz_types, made = producible_types(rs, &gaz_types), used = 0;
   size_t n = 0;
+  uint64_t *hash = kg_malloc((rs->rules.len + 1) * sizeof *hash);
+  for (size_t i = 0; hash && i < rs->rules.len; i++)
+    hash[i] =
+        kg_hash64(rs->rules.items[i].source, strlen(rs->rules.items[i].source));
   for (size_t i = 0; i < rs->rules.len; i++) {
     const KgRule *r = &rs->rules.items[i];
     n += lint_slots(rs, r, made, on_msg, ctx);
-    n += lint_shadowed(rs, i, on_msg, ctx);
+    n += lint_shadowed(rs, i, hash, on_msg, ctx);
     n += lint_emits(rs, r, on_msg, ctx);
     for (size_t k = 0; k < r->slots.len; k++)
       used |= r->slots.items[k].types;
   }
+  kg_free(hash);
   /* A type no predicate takes (an Event, when no predicate has Event in
    * its domain or range) is there for the gazetteer's sake: no rule could
    * use it, so its absence from the rules is no mistake. */

@@ -15,8 +15,9 @@
  * separators, literal text is normalised like document text and escaped.
  * A literal may also meet a mention whose surface is that literal (开源
  * may be a Stance entity as well as a licence word): each literal carries
- * a callout branch `(?C"Ln")[mention]` that the matcher accepts only when
- * the mention's surface is one of the literal's alternatives.  Literals
+ * a branch `[mention](?C"Ln")` whose callout the matcher lets pass only
+ * when the mention's surface is one of the literal's alternatives (the
+ * class comes first so the callout runs only on mention characters).  Literals
  * outside optional parts are also kept as plain strings for the matcher's
  * prefilter (rule.h: KgRule.must).  `<<n-m>>` is a gap over characters
  * that are not mentions; `implied P` makes a pattern-less pseudo-rule.
@@ -73,6 +74,10 @@ typedef struct {
   KgStrVec stack;  /* real paths of the files being read */
   KgStrVec loaded; /* real paths already read */
   bool nomem;
+  /* rule ids, open addressing: rule index + 1 per slot, 0 when empty (the
+   * duplicate check costs the same for the 1,000th rule as the first) */
+  uint32_t *ids;
+  size_t ids_cap; /* a power of two */
 } Loader;
 
 typedef struct {
@@ -84,6 +89,8 @@ typedef struct {
   size_t prev_end; /* end of the previous token */
   int brackets;    /* inside [...], '#' is no comment */
   Token tok;
+  size_t line_off; /* line_at's cursor: line_no is the line of line_off */
+  unsigned line_no;
 } Parser;
 
 static const char SPECIAL[] = "{}[]()|@?=:,+\"/<#";
@@ -105,6 +112,20 @@ static void locate(const char *text, size_t off, unsigned *line, unsigned *col,
   *line = l;
   *col = (unsigned)kg_utf8_count(text + b, off - b) + 1;
   *bol = b;
+}
+
+/* The line (1-based) of off.  Statements come in file order, so counting
+ * goes on from the last answer instead of from the start of the file
+ * (which made loading quadratic in the file size). */
+static unsigned line_at(Parser *p, size_t off) {
+  if (off < p->line_off || p->line_no == 0) {
+    p->line_off = 0;
+    p->line_no = 1;
+  }
+  for (size_t i = p->line_off; i < off; i++)
+    p->line_no += p->text[i] == '\n';
+  p->line_off = off;
+  return p->line_no;
 }
 
 static void report(Loader *ld, KgError *e) {
@@ -517,15 +538,18 @@ static void put_alternatives(KgBuf *b, KgStrVec *alts, int callout) {
     put_literal(b, alts->items[i]);
   }
   if (callout >= 0)
-    kg_buf_printf(b, "|(?C\"L%d\")[\\x{%X}-\\x{10FFFF}]", callout,
-                  KG_MENTION_BASE);
+    kg_buf_printf(b, "|(?-i)[\\x{%X}-\\x{10FFFF}](?C\"L%d\")", KG_MENTION_BASE,
+                  callout);
   kg_buf_putc(b, ')');
 }
 
 /* Compile re; on error report the PCRE2 message at its column.  src_off
- * is where re starts in the source file. */
+ * is where re starts in the source file.  jit: JIT-compile it now (refs
+ * and entity rules, which run on every sentence); rules and guards get
+ * their JIT copy on first use (kg_jit_code), so a rule no sentence
+ * reaches costs no JIT compilation. */
 static pcre2_code *compile_regex(Parser *p, const char *re, size_t src_off,
-                                 bool user) {
+                                 bool user, bool jit) {
   int code;
   PCRE2_SIZE at;
   pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
@@ -536,8 +560,26 @@ static pcre2_code *compile_regex(Parser *p, const char *re, size_t src_off,
     err_at(p, user ? src_off + at : src_off, "bad regex: %s", (char *)msg);
     return NULL;
   }
-  pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* interpreter if no JIT */
+  if (jit)
+    pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* interpreter if no JIT */
   return c;
+}
+
+/* A new, empty JIT slot; NULL when out of memory. */
+static KgJitSlot *new_slot(Parser *p) {
+  KgJitSlot *s = kg_malloc(sizeof *s);
+  if (!s) {
+    nomem(p);
+    return NULL;
+  }
+  atomic_init(s, NULL);
+  return s;
+}
+
+static void free_slot(KgJitSlot *s) {
+  if (s)
+    pcre2_code_free(atomic_load(s));
+  kg_free(s);
 }
 
 /* A regex embedded in a rule may not name groups: those names belong to
@@ -595,14 +637,17 @@ static bool parse_types(Parser *p, char *first, size_t first_off,
   }
 }
 
+/* The mention characters of the given types.  Caseless matching is off
+ * for the class: these code points have no case, and a caseless class of
+ * a large range costs PCRE2 milliseconds to compile. */
 static void put_type_class(KgBuf *b, uint32_t types) {
-  kg_buf_putc(b, '[');
+  kg_buf_puts(b, "(?-i)[");
   for (unsigned t = 0; t < KG_MAX_TYPES; t++)
     if (types & (1u << t))
       kg_buf_printf(b, "\\x{%X}-\\x{%X}", KG_MENTION_BASE + t * KG_MENTION_SPAN,
                     KG_MENTION_BASE + t * KG_MENTION_SPAN + KG_MENTION_SPAN -
                         1);
-  kg_buf_putc(b, ']');
+  kg_buf_puts(b, "](?i)");
 }
 
 static bool add_slot(RuleCtx *c, char *name, size_t off, KgSlot *s) {
@@ -706,7 +751,7 @@ static bool parse_literal_alts(RuleCtx *c, StopFunc stop) {
 static bool parse_user_regex(RuleCtx *c) {
   Parser *p = c->p;
   size_t off = p->tok.off + 1;
-  pcre2_code *re = compile_regex(p, p->tok.val, off, true);
+  pcre2_code *re = compile_regex(p, p->tok.val, off, true, false);
   if (!re)
     return false;
   pcre2_code_free(re);
@@ -770,7 +815,7 @@ static bool parse_gap(RuleCtx *c) {
   if (plain)
     kg_buf_printf(&c->frag, "(?:.{%lu,%lu}?)", lo, hi);
   else
-    kg_buf_printf(&c->frag, "(?:[^\\x{%X}-\\x{10FFFF}]{%lu,%lu}?)",
+    kg_buf_printf(&c->frag, "(?:(?-i)[^\\x{%X}-\\x{10FFFF}]{%lu,%lu}?)",
                   KG_MENTION_BASE, lo, hi);
   lex(p);
   return true;
@@ -978,6 +1023,34 @@ static bool guard_scope(Parser *p, KgRule *r, ItemVec *last, KgGuard *g) {
   return true;
 }
 
+/* The compiled pattern re of a guard, shared with every earlier guard of
+ * the same words (rules repeat `unless @negation` a lot): compiled and
+ * JIT-compiled once.  The rule set owns it. */
+static bool guard_code(Parser *p, const char *re, size_t start, KgGuard *g) {
+  KgRuleSet *rs = p->ld->rs;
+  for (size_t i = 0; i < rs->guard_codes.len; i++)
+    if (strcmp(rs->guard_codes.items[i].re, re) == 0) {
+      g->code = rs->guard_codes.items[i].code;
+      g->jit = rs->guard_codes.items[i].jit;
+      return true;
+    }
+  KgSharedCode x = {kg_strdup(re), NULL, NULL};
+  bool ok = x.re || nomem(p);
+  ok = ok && (x.code = compile_regex(p, re, start, false, false)) != NULL &&
+       (x.jit = new_slot(p)) != NULL;
+  if (ok && !kg_vec_push(&rs->guard_codes, x))
+    ok = nomem(p);
+  if (!ok) {
+    kg_free(x.re);
+    pcre2_code_free(x.code);
+    free_slot(x.jit);
+    return false;
+  }
+  g->code = x.code;
+  g->jit = x.jit;
+  return true;
+}
+
 /* guard := ('with'|'unless') alternatives [scope] */
 static bool parse_guard(RuleCtx *c) {
   Parser *p = c->p;
@@ -1000,16 +1073,13 @@ static bool parse_guard(RuleCtx *c) {
     if (!ok)
       nomem(p);
   }
-  if (ok && !(g.code = compile_regex(p, re.data, start, false)))
-    ok = false;
+  ok = ok && guard_code(p, re.data, start, &g);
   kg_buf_free(&re);
   kg_strvec_free(&v);
   if (ok && !kg_vec_push(&c->r->guards, g))
     ok = nomem(p);
-  if (!ok) {
+  if (!ok)
     kg_free(g.text);
-    pcre2_code_free(g.code);
-  }
   return ok;
 }
 
@@ -1118,7 +1188,8 @@ static bool compile_rule(Parser *p, KgRule *r, size_t id_off) {
     return nomem(p);
   }
   r->source = kg_buf_take(&b, NULL);
-  if (!(r->code = compile_regex(p, r->source, id_off, false)))
+  if (!(r->code = compile_regex(p, r->source, id_off, false, false)) ||
+      !(r->jit = new_slot(p)))
     return false;
   for (size_t i = 0; i < r->slots.len; i++) {
     KgSlot *s = &r->slots.items[i];
@@ -1136,6 +1207,7 @@ void kg_rule_free(KgRule *r) {
   kg_free(r->id);
   kg_free(r->source);
   pcre2_code_free(r->code);
+  free_slot(r->jit);
   kg_strvec_free(&r->frags);
   kg_strvec_free(&r->descs);
   for (size_t i = 0; i < r->slots.len; i++)
@@ -1144,10 +1216,8 @@ void kg_rule_free(KgRule *r) {
   for (size_t i = 0; i < r->lits.len; i++)
     kg_strvec_free(&r->lits.items[i]);
   kg_vec_free(&r->lits);
-  for (size_t i = 0; i < r->guards.len; i++) {
-    pcre2_code_free(r->guards.items[i].code);
+  for (size_t i = 0; i < r->guards.len; i++) /* codes: rs->guard_codes */
     kg_free(r->guards.items[i].text);
-  }
   kg_vec_free(&r->guards);
   for (size_t i = 0; i < r->emits.len; i++)
     kg_free(r->emits.items[i].constant);
@@ -1166,11 +1236,42 @@ static bool valid_id(const char *s) {
   return true;
 }
 
-static const KgRule *find_rule(const KgRuleSet *rs, const char *id) {
-  for (size_t i = 0; i < rs->rules.len; i++)
-    if (strcmp(rs->rules.items[i].id, id) == 0)
-      return &rs->rules.items[i];
+static size_t id_home(const char *id, size_t cap) {
+  return (size_t)kg_hash64(id, strlen(id)) & (cap - 1);
+}
+
+static const KgRule *find_rule(const Loader *ld, const char *id) {
+  const KgRuleSet *rs = ld->rs;
+  for (size_t i = ld->ids_cap ? id_home(id, ld->ids_cap) : 0;
+       ld->ids_cap && ld->ids[i]; i = (i + 1) & (ld->ids_cap - 1))
+    if (strcmp(rs->rules.items[ld->ids[i] - 1].id, id) == 0)
+      return &rs->rules.items[ld->ids[i] - 1];
   return NULL;
+}
+
+static void put_id(Loader *ld, size_t k) {
+  size_t i = id_home(ld->rs->rules.items[k].id, ld->ids_cap);
+  while (ld->ids[i])
+    i = (i + 1) & (ld->ids_cap - 1);
+  ld->ids[i] = (uint32_t)k + 1;
+}
+
+/* Enter the id of rule k (just added); the table stays at most half
+ * full. */
+static bool index_rule_id(Loader *ld, size_t k) {
+  if ((k + 1) * 2 > ld->ids_cap) {
+    size_t cap = ld->ids_cap ? ld->ids_cap * 2 : 64;
+    uint32_t *t = kg_calloc(cap, sizeof *t);
+    if (!t)
+      return false;
+    kg_free(ld->ids);
+    ld->ids = t;
+    ld->ids_cap = cap;
+    for (size_t i = 0; i < k; i++)
+      put_id(ld, i);
+  }
+  put_id(ld, k);
+  return true;
 }
 
 /* rule := 'rule' ID ['priority' N] '=' pattern clause* */
@@ -1182,7 +1283,7 @@ static bool parse_rule_head(Parser *p, KgRule *r, size_t *id_off) {
                   "bad rule id '%s': use letters, digits, '.', "
                   "'_' and '-'",
                   r->id);
-  const KgRule *dup = find_rule(p->ld->rs, r->id);
+  const KgRule *dup = find_rule(p->ld, r->id);
   if (dup)
     return err_at(p, *id_off,
                   "duplicate rule id '%s' (first defined at "
@@ -1207,12 +1308,10 @@ static bool parse_rule_head(Parser *p, KgRule *r, size_t *id_off) {
 static bool parse_rule(Parser *p) {
   KgRuleSet *rs = p->ld->rs;
   KgRule r = {0};
-  unsigned line, col;
-  size_t bol, id_off = 0;
+  size_t id_off = 0;
   lex(p);
-  locate(p->text, p->tok.off, &line, &col, &bol);
   r.file = p->path;
-  r.line = line;
+  r.line = line_at(p, p->tok.off);
   RuleCtx c = {p, &r, {0}};
   bool ok = parse_rule_head(p, &r, &id_off) && parse_pattern(&c);
   while (ok && in_stmt(p)) {
@@ -1230,6 +1329,8 @@ static bool parse_rule(Parser *p) {
   r.index = rs->rules.len;
   if (ok && !kg_vec_push(&rs->rules, r))
     ok = nomem(p);
+  else if (ok && !index_rule_id(p->ld, rs->rules.len - 1))
+    return nomem(p); /* the rule is in the set: the set frees it */
   if (!ok)
     kg_rule_free(&r);
   return ok;
@@ -1336,6 +1437,23 @@ static bool parse_type_name(Parser *p, int *type) {
   return ok;
 }
 
+/* The prefilter of a ref: the longest piece of each word, or nothing
+ * when some word has no piece that is sure to be in the text. */
+static bool ref_pieces(Parser *p, const KgStrVec *words, KgStrVec *out) {
+  for (size_t i = 0; i < words->len; i++) {
+    char *piece = longest_piece(words->items[i]);
+    if (!piece || !kg_vec_push(out, piece)) {
+      kg_free(piece);
+      return nomem(p);
+    }
+    if (!*piece) {
+      kg_strvec_free(out);
+      return true;
+    }
+  }
+  return true;
+}
+
 /* ref := 'ref' TYPE '=' alternatives */
 static bool parse_ref(Parser *p) {
   lex(p);
@@ -1351,15 +1469,19 @@ static bool parse_ref(Parser *p) {
   alts_free(&alts);
   if (ok) {
     put_alternatives(&re, &v, -1);
-    ok = !re.failed ? (r.code = compile_regex(p, re.data, start, false)) != NULL
-                    : nomem(p);
+    ok = !re.failed
+             ? (r.code = compile_regex(p, re.data, start, false, true)) != NULL
+             : nomem(p);
   }
+  ok = ok && ref_pieces(p, &v, &r.must);
   kg_buf_free(&re);
   kg_strvec_free(&v);
   if (ok && !kg_vec_push(&p->ld->rs->refs, r))
     ok = nomem(p);
-  if (!ok)
+  if (!ok) {
     pcre2_code_free(r.code);
+    kg_strvec_free(&r.must);
+  }
   return ok;
 }
 
@@ -1373,7 +1495,8 @@ static bool parse_entity(Parser *p) {
             expect(p, T_EQ, "'=' after the type");
   if (ok && p->tok.kind != T_REGEX)
     ok = p->tok.kind != T_ERROR && expected(p, "a /regex/");
-  if (ok && (e.code = compile_regex(p, p->tok.val, p->tok.off + 1, true))) {
+  if (ok &&
+      (e.code = compile_regex(p, p->tok.val, p->tok.off + 1, true, true))) {
     int g = pcre2_substring_number_from_name(e.code, (PCRE2_SPTR) "name");
     e.name_group = g > 0 ? g : 0;
     lex(p);
@@ -1420,10 +1543,9 @@ static bool parse_qualify(Parser *p) {
 
 /* implied := 'implied' PREDICATE   (facts the gazetteer declares) */
 static bool parse_implied(Parser *p) {
-  unsigned line, col;
-  size_t bol, off;
+  size_t off;
   lex(p);
-  locate(p->text, p->tok.off, &line, &col, &bol);
+  unsigned line = line_at(p, p->tok.off);
   char *pred = take_word(p, "a predicate", &off);
   if (!pred)
     return false;
@@ -1618,6 +1740,7 @@ const char *kg_rule_type_name(const KgRuleSet *rs, int t) {
 void kg_ruleset_free(KgRuleSet *rs) {
   if (!rs)
     return;
+  kg_rule_index_free(rs);
   for (size_t i = 0; i < rs->rules.len; i++)
     kg_rule_free(&rs->rules.items[i]);
   kg_vec_free(&rs->rules);
@@ -1635,14 +1758,22 @@ void kg_ruleset_free(KgRuleSet *rs) {
     kg_strvec_free(&rs->sets.items[i].alts);
   }
   kg_vec_free(&rs->sets);
-  for (size_t i = 0; i < rs->refs.len; i++)
+  for (size_t i = 0; i < rs->refs.len; i++) {
     pcre2_code_free(rs->refs.items[i].code);
+    kg_strvec_free(&rs->refs.items[i].must);
+  }
   kg_vec_free(&rs->refs);
   for (size_t i = 0; i < rs->entities.len; i++) {
     kg_free(rs->entities.items[i].id);
     pcre2_code_free(rs->entities.items[i].code);
   }
   kg_vec_free(&rs->entities);
+  for (size_t i = 0; i < rs->guard_codes.len; i++) {
+    kg_free(rs->guard_codes.items[i].re);
+    pcre2_code_free(rs->guard_codes.items[i].code);
+    free_slot(rs->guard_codes.items[i].jit);
+  }
+  kg_vec_free(&rs->guard_codes);
   kg_vec_free(&rs->qualifies);
   kg_strvec_free(&rs->files);
   kg_free(rs);
@@ -1698,7 +1829,7 @@ static KgStatus load_all(const KgStrVec *paths, const char *where,
   rs->onto = onto;
   rs->gaz = gaz;
   rs->norm = norm;
-  Loader ld = {rs, on_msg, ctx, err, 0, {0}, {0}, false};
+  Loader ld = {rs, on_msg, ctx, err, 0, {0}, {0}, false, NULL, 0};
   for (size_t i = 0; i < paths->len && !ld.nomem; i++) {
     bool empty;
     load_file(&ld, paths->items[i], &empty);
@@ -1710,7 +1841,10 @@ static KgStatus load_all(const KgStrVec *paths, const char *where,
   }
   for (size_t i = 0; i < rs->implied.len; i++) /* after every rule */
     rs->implied.items[i].index = rs->rules.len + i;
+  if (!ld.n_errors && !ld.nomem && !kg_rule_index_build(rs))
+    ld.nomem = true;
   kg_vec_free(&ld.stack);
+  kg_free(ld.ids);
   kg_strvec_free(&ld.loaded);
   KgStatus st = ld.nomem ? KG_ERR_NOMEM
                 : ld.n_errors

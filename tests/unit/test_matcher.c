@@ -1,7 +1,9 @@
 /* Unit tests for matcher.c and mentions.c: PCRE2 limits on a pathological
  * rule, sharing one rule set between threads, the fields of a fact, the
  * explain report, the lint warnings, the literal prefilter (the bundled
- * rules give the same facts with and without it) and implied facts. */
+ * rules give the same facts with and without it; the rule index behind
+ * it; refs skipped where their words are missing), implied facts, and
+ * patterns JIT-compiled on first use only. */
 #include "gazetteer.h"
 #include "matcher.h"
 #include "normalizer.h"
@@ -487,5 +489,91 @@ Test(matcher, lint_domain_and_range) {
                                     "gazetteer declares no such relation\n"),
             "%s", s.warnings.data);
   kg_buf_free(&s.warnings);
+  kg_ruleset_free(rs);
+}
+
+/* ---------------------------------------------- lazy JIT, rule index */
+
+static bool jitted(const KgJitSlot *slot) {
+  return atomic_load((KgJitSlot *)slot) != NULL;
+}
+
+Test(matcher, patterns_are_jit_compiled_on_first_use) {
+  KgRuleSet *rs =
+      rules_from("set negation = 并未 | not\n"
+                 "rule a =\n  {o:Organization} 发布 {m:Model}\n"
+                 "  unless @negation\n  emit releases(o, m)\n"
+                 "rule b =\n  {a:Organization} 收购 {b:Organization}\n"
+                 "  emit acquires(a, b)\n",
+                 gaz);
+  const KgRule *a = &rs->rules.items[0], *b = &rs->rules.items[1];
+  cr_expect_not(jitted(a->jit));
+  cr_expect_not(jitted(b->jit));
+  cr_expect_not(jitted(a->guards.items[0].jit));
+  Sink s = {0};
+  match_text(rs, "百度发布文心一言。", &s, NULL);
+  cr_expect_str_eq(s.facts.data, "Baidu releases ERNIE_Bot -|");
+  cr_expect(jitted(a->jit), "rule a ran");
+  cr_expect(jitted(a->guards.items[0].jit), "its guard ran");
+  cr_expect_not(jitted(b->jit), "no sentence holds 收购: rule b never ran");
+  /* the JIT copy gives the same facts again */
+  kg_buf_free(&s.facts);
+  s = (Sink){0};
+  match_text(rs, "百度并未发布文心一言。百度发布文心一言。", &s, NULL);
+  cr_expect_str_eq(s.facts.data, "Baidu releases ERNIE_Bot -|");
+  /* mention classes are compiled without case folding (a caseless class
+   * over a whole plane is slow to compile, and these code points have no
+   * case) */
+  cr_expect(strstr(a->source, "(?-i)[\\x{"), "%s", a->source);
+  kg_buf_free(&s.facts);
+  kg_ruleset_free(rs);
+}
+
+Test(matcher, rule_index_groups_and_free_rules) {
+  KgRuleSet *rs =
+      rules_from("rule a =\n  {o:Organization} (发布|推出) <0-4> 了 {m:Model}\n"
+                 "  emit releases(o, m)\n"
+                 "rule b =\n  {o:Organization} <0-4> {m:Model}\n"
+                 "  emit releases(o, m)\n"
+                 "rule c =\n  {o:Organization} 推出? <0-4> {m:Model} 开源\n"
+                 "  emit releases(o, m)\n",
+                 gaz);
+  const KgLitIndex *x = &rs->index;
+  /* a: (发布|推出) and 了; c: 开源 (推出 is optional) */
+  cr_expect_eq(x->n_groups, 3);
+  cr_expect_eq(kg_litscan_count(x->scan), 4);
+  cr_expect_eq(x->group_rule[0], 0);
+  cr_expect_eq(x->group_rule[1], 0);
+  cr_expect_eq(x->group_rule[2], 2);
+  cr_expect_eq(x->free_rules[0], 2, "only rule b needs no literal");
+  /* both groups of a are needed: 发布 alone lets only b run */
+  Sink s = {0};
+  match_text(rs, "百度发布文心一言。", &s, NULL);
+  cr_expect_str_eq(s.facts.data, "Baidu releases ERNIE_Bot -|");
+  cr_expect_not(jitted(rs->rules.items[0].jit), "no 了: rule a never ran");
+  cr_expect_not(jitted(rs->rules.items[2].jit), "no 开源: rule c never ran");
+  kg_buf_free(&s.facts);
+  kg_ruleset_free(rs);
+}
+
+Test(matcher, refs_run_only_where_their_words_are) {
+  KgRuleSet *rs = rules_from(
+      "ref Organization = 该公司 | the  company\n"
+      "ref Model = 它\n"
+      "rule a =\n  {o:Organization} 发布 {m:Model}\n  emit releases(o, m)\n",
+      gaz);
+  cr_expect_eq(rs->refs.items[0].must.len, 2);
+  /* the words longest first, each as its longest piece */
+  cr_expect_str_eq(rs->refs.items[0].must.items[0], "company");
+  cr_expect_str_eq(rs->refs.items[0].must.items[1], "该公司");
+  const char *text = "百度很忙。该公司发布文心一言。the Company is big.";
+  for (int pass = 0; pass < 2; pass++) {
+    rs->no_literal_filter = pass == 1;
+    Sink s = {0};
+    match_text(rs, text, &s, NULL);
+    cr_expect_str_eq(s.facts.data, "Baidu releases ERNIE_Bot -|", "pass %d",
+                     pass);
+    kg_buf_free(&s.facts);
+  }
   kg_ruleset_free(rs);
 }

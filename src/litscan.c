@@ -1,0 +1,170 @@
+/*
+ * litscan.c — an Aho-Corasick automaton over bytes, as a full DFA.
+ *
+ * The strings go into a trie (first-child / next-sibling lists while
+ * adding).  Compile numbers the states breadth first and fills one row of
+ * targets per state: a child where the trie has one, else the target of
+ * the state's failure link (the longest proper suffix that is a trie
+ * state), whose row is already filled since it is shallower.  Bytes that
+ * occur in no string share one column (they always lead back to the
+ * root), so a row has one entry per distinct byte of the strings, not
+ * 256.  Each state also knows the nearest state on its failure chain,
+ * itself included, where a string ends.  Scanning is then one table step
+ * per byte plus a test.
+ */
+#include "litscan.h"
+
+#include "util.h"
+
+#include <string.h>
+
+typedef struct {
+  uint32_t child, sibling; /* 0: none (the root is never a child) */
+  int32_t lit;             /* id of the string ending here, or -1 */
+  uint8_t byte;
+} BNode;
+
+struct KgLitScan {
+  KG_VEC(BNode) trie;
+  uint32_t n_lits;
+  uint16_t column[256]; /* byte -> column of delta (0: in no string) */
+  uint32_t n_columns;
+  uint32_t *delta; /* states x columns: the next state */
+  uint32_t *fail;  /* per state: failure link */
+  uint32_t *dict;  /* per state: nearest output state on the chain, or 0 */
+  int32_t *lit;    /* per state: id of the string ending here, or -1 */
+};
+
+KgLitScan *kg_litscan_new(void) {
+  KgLitScan *ls = kg_calloc(1, sizeof *ls);
+  BNode root = {0, 0, -1, 0};
+  if (ls && !kg_vec_push(&ls->trie, root)) {
+    kg_free(ls);
+    return NULL;
+  }
+  return ls;
+}
+
+void kg_litscan_free(KgLitScan *ls) {
+  if (!ls)
+    return;
+  kg_vec_free(&ls->trie);
+  kg_free(ls->delta);
+  kg_free(ls->fail);
+  kg_free(ls->dict);
+  kg_free(ls->lit);
+  kg_free(ls);
+}
+
+uint32_t kg_litscan_count(const KgLitScan *ls) {
+  return ls ? ls->n_lits : 0;
+}
+
+/* The child of trie node n on byte c, made when missing; 0 on OOM. */
+static uint32_t trie_child(KgLitScan *ls, uint32_t n, uint8_t c) {
+  uint32_t k = ls->trie.items[n].child;
+  while (k && ls->trie.items[k].byte != c)
+    k = ls->trie.items[k].sibling;
+  if (k)
+    return k;
+  BNode x = {0, ls->trie.items[n].child, -1, c};
+  if (!kg_vec_push(&ls->trie, x))
+    return 0;
+  k = (uint32_t)ls->trie.len - 1;
+  ls->trie.items[n].child = k;
+  return k;
+}
+
+bool kg_litscan_add(KgLitScan *ls, const char *s, size_t len, uint32_t *id) {
+  uint32_t n = 0;
+  for (size_t i = 0; i < len; i++)
+    if (!(n = trie_child(ls, n, (uint8_t)s[i])))
+      return false;
+  if (ls->trie.items[n].lit < 0)
+    ls->trie.items[n].lit = (int32_t)ls->n_lits++;
+  *id = (uint32_t)ls->trie.items[n].lit;
+  return true;
+}
+
+/* Breadth-first numbering: order[new] = trie index, rank[trie] = new. */
+static void number_states(const KgLitScan *ls, uint32_t *order,
+                          uint32_t *rank) {
+  size_t head = 0, tail = 1;
+  order[0] = 0;
+  rank[0] = 0;
+  for (; head < tail; head++)
+    for (uint32_t k = ls->trie.items[order[head]].child; k;
+         k = ls->trie.items[k].sibling) {
+      rank[k] = (uint32_t)tail;
+      order[tail++] = k;
+    }
+}
+
+/* The columns: one per byte that occurs in some string. */
+static void assign_columns(KgLitScan *ls) {
+  ls->n_columns = 1;
+  for (size_t i = 1; i < ls->trie.len; i++) {
+    uint8_t c = ls->trie.items[i].byte;
+    if (!ls->column[c])
+      ls->column[c] = (uint16_t)ls->n_columns++;
+  }
+}
+
+/* Row of state i (new numbering): its failure target's row, then its
+ * children; the children's failure links are set on the way. */
+static void fill_row(KgLitScan *ls, const uint32_t *order, const uint32_t *rank,
+                     uint32_t i) {
+  size_t w = ls->n_columns;
+  uint32_t *row = ls->delta + i * w;
+  if (i)
+    memcpy(row, ls->delta + ls->fail[i] * w, w * sizeof *row);
+  for (uint32_t k = ls->trie.items[order[i]].child; k;
+       k = ls->trie.items[k].sibling) {
+    uint32_t col = ls->column[ls->trie.items[k].byte];
+    /* a child's suffix link: where this state's suffix goes on its byte */
+    ls->fail[rank[k]] = i ? ls->delta[ls->fail[i] * w + col] : 0;
+    row[col] = rank[k];
+  }
+  ls->lit[i] = ls->trie.items[order[i]].lit;
+  ls->dict[i] = ls->lit[i] >= 0 ? i : i ? ls->dict[ls->fail[i]] : 0;
+}
+
+bool kg_litscan_compile(KgLitScan *ls) {
+  size_t n = ls->trie.len;
+  assign_columns(ls);
+  uint32_t *order = kg_calloc(n, sizeof *order);
+  uint32_t *rank = kg_calloc(n, sizeof *rank);
+  ls->delta = kg_calloc(n * ls->n_columns, sizeof *ls->delta);
+  ls->fail = kg_calloc(n, sizeof *ls->fail);
+  ls->dict = kg_calloc(n, sizeof *ls->dict);
+  ls->lit = kg_calloc(n, sizeof *ls->lit);
+  bool ok = order && rank && ls->delta && ls->fail && ls->dict && ls->lit;
+  if (ok) {
+    number_states(ls, order, rank);
+    for (uint32_t i = 0; i < n; i++)
+      fill_row(ls, order, rank, i);
+  }
+  kg_free(order);
+  kg_free(rank);
+  kg_vec_free(&ls->trie); /* not needed for scanning */
+  return ok;
+}
+
+size_t kg_litscan_find(const KgLitScan *ls, const char *text, size_t len,
+                       uint32_t *seen, uint32_t stamp, uint32_t *out) {
+  size_t n = 0, w = ls ? ls->n_columns : 0;
+  uint32_t s = 0;
+  if (!ls || !ls->n_lits)
+    return 0;
+  for (size_t i = 0; i < len; i++) {
+    s = ls->delta[s * w + ls->column[(uint8_t)text[i]]];
+    for (uint32_t o = ls->dict[s]; o; o = ls->dict[ls->fail[o]]) {
+      uint32_t id = (uint32_t)ls->lit[o];
+      if (seen[id] != stamp) {
+        seen[id] = stamp;
+        out[n++] = id;
+      }
+    }
+  }
+  return n;
+}

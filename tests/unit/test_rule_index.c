@@ -1,0 +1,113 @@
+/* Unit tests for litscan.c (the multi-literal automaton behind the rule
+ * prefilter): ids, overlapping and nested strings, multi-byte text, the
+ * seen/stamp protocol, and agreement with a plain substring search on
+ * many generated strings and texts. */
+#include "litscan.h"
+#include "util.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The strings found in text, as "id,id,..." sorted by id. */
+static char *found(const KgLitScan *ls, const char *text, uint32_t *seen,
+                   uint32_t stamp) {
+  uint32_t n = kg_litscan_count(ls), out[64];
+  cr_assert_leq(n, 64);
+  size_t k = kg_litscan_find(ls, text, strlen(text), seen, stamp, out);
+  bool has[64] = {0};
+  for (size_t i = 0; i < k; i++) {
+    cr_assert_not(has[out[i]], "id %u reported twice", out[i]);
+    has[out[i]] = true;
+  }
+  KgBuf b = {0};
+  for (uint32_t i = 0; i < n; i++)
+    if (has[i])
+      kg_buf_printf(&b, "%s%u", b.len ? "," : "", i);
+  kg_buf_putc(&b, '\0');
+  return kg_buf_take(&b, NULL);
+}
+
+static KgLitScan *scan_of(const char *const *words, size_t n, uint32_t *ids) {
+  KgLitScan *ls = kg_litscan_new();
+  cr_assert_not_null(ls);
+  for (size_t i = 0; i < n; i++)
+    cr_assert(kg_litscan_add(ls, words[i], strlen(words[i]), &ids[i]));
+  cr_assert(kg_litscan_compile(ls));
+  return ls;
+}
+
+Test(litscan, ids_and_overlaps) {
+  static const char *const words[] = {"he", "she",  "his",    "hers",
+                                      "he", "发布", "发布了", "布"};
+  uint32_t ids[8], seen[8] = {0};
+  KgLitScan *ls = scan_of(words, 8, ids);
+  cr_expect_eq(kg_litscan_count(ls), 7);
+  cr_expect_eq(ids[0], ids[4], "the same string, the same id");
+  cr_expect_eq(ids[1], 1);
+  char *s = found(ls, "ushers", seen, 1); /* she, he, hers */
+  cr_expect_str_eq(s, "0,1,3");
+  kg_free(s);
+  s = found(ls, "公司发布了模型", seen, 2); /* 发布, 发布了, 布 */
+  cr_expect_str_eq(s, "4,5,6");
+  kg_free(s);
+  /* same stamp: what was reported is not reported again */
+  s = found(ls, "发布 his", seen, 2);
+  cr_expect_str_eq(s, "2");
+  kg_free(s);
+  s = found(ls, "nothing at all", seen, 3);
+  cr_expect_str_eq(s, "");
+  kg_free(s);
+  kg_litscan_free(ls);
+}
+
+Test(litscan, empty_automaton_finds_nothing) {
+  KgLitScan *ls = kg_litscan_new();
+  cr_assert(kg_litscan_compile(ls));
+  uint32_t seen[1] = {0}, out[1];
+  cr_expect_eq(kg_litscan_find(ls, "abc", 3, seen, 1, out), 0);
+  kg_litscan_free(ls);
+}
+
+/* A deterministic generator (no global state). */
+static uint32_t next(uint32_t *x) {
+  *x ^= *x << 13;
+  *x ^= *x >> 17;
+  *x ^= *x << 5;
+  return *x;
+}
+
+/* Random text over a small alphabet (two ASCII letters and two Chinese
+ * characters sharing their first UTF-8 bytes), so strings often overlap. */
+static void random_text(uint32_t *x, char *buf, size_t chars) {
+  static const char *const alpha[] = {"a", "b", "发", "叒"};
+  buf[0] = '\0';
+  for (size_t i = 0; i < chars; i++)
+    strcat(buf, alpha[next(x) % 4]);
+}
+
+Test(litscan, agrees_with_substring_search) {
+  uint32_t x = 12345;
+  for (int round = 0; round < 200; round++) {
+    char words[40][32];
+    const char *ptrs[40];
+    uint32_t ids[40], seen[40] = {0}, out[40];
+    size_t n = 1 + next(&x) % 40;
+    for (size_t i = 0; i < n; i++) {
+      random_text(&x, words[i], 1 + next(&x) % 4);
+      ptrs[i] = words[i];
+    }
+    KgLitScan *ls = scan_of(ptrs, n, ids);
+    char text[400];
+    random_text(&x, text, 1 + next(&x) % 60);
+    size_t k = kg_litscan_find(ls, text, strlen(text), seen, 1, out);
+    bool has[40] = {0};
+    for (size_t i = 0; i < k; i++)
+      has[out[i]] = true;
+    for (size_t i = 0; i < n; i++)
+      cr_assert_eq(has[ids[i]], strstr(text, words[i]) != NULL,
+                   "round %d: '%s' in '%s'", round, words[i], text);
+    kg_litscan_free(ls);
+  }
+}
