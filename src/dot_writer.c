@@ -916,3 +916,12 @@ KgStatus kg_dot_render(const KgFactStore *fs, const KgDotOptions *opts,
   kg_buf_free(&out);
   return st;
 }
+
+void kg_dot_options_from_view(const KgViewOptions *v, KgDotOptions *d) {
+  d->layout = v->layout;
+  d->focus = v->focus;
+  d->depth = v->depth ? v->depth : 1;
+  d->predicates = v->predicates;
+  d->types = v->types;
+  d->min_support = v->min_support;
+}

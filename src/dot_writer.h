@@ -28,6 +28,9 @@ typedef struct {
  * more evidence per fact than this. */
 #define KG_DOT_MAX_EVIDENCE 5
 
+/** The drawing options of a view (defaults filled in). */
+void kg_dot_options_from_view(const KgViewOptions *v, KgDotOptions *d);
+
 /**
  * Render fs as format "dot" (the DOT source, not laid out), "svg" or
  * "png".  opts may be NULL (everything, automatic layout).  Only facts
