@@ -139,6 +139,24 @@ static const char *intern(KgFactStore *fs, const char *s, bool *oom) {
   return copy;
 }
 
+/* The interned copy of s, or NULL when the store does not hold it. */
+static const char *lookup(const KgFactStore *fs, const char *s) {
+  if (!s || !fs->string_index.cap)
+    return NULL;
+  size_t at = index_probe(fs, &fs->string_index, str_hash(s), string_eq, s);
+  size_t slot = fs->string_index.slots[at];
+  return slot ? fs->strings.items[slot - 1] : NULL;
+}
+
+/* Entities and facts are indexed by their interned strings' addresses:
+ * equal strings are one pointer, so neither hashing nor comparing needs
+ * the text.  Addresses only place items in the indexes; every order the
+ * store shows compares text. */
+static uint64_t ptr_hash(const void *p) {
+  uint64_t h = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 31);
+}
+
 /* ------------------------------------------------------------- lifetime */
 
 KgFactStore *kg_fact_store_new(void) {
@@ -175,43 +193,36 @@ void kg_fact_store_free(KgFactStore *fs) {
 /* ------------------------------------------------------------- entities */
 
 static uint64_t entity_hash_at(const KgFactStore *fs, size_t i) {
-  return str_hash(fs->entities.items[i].key);
+  return ptr_hash(fs->entities.items[i].key);
 }
 
 static bool entity_eq(const KgFactStore *fs, size_t i, const void *key) {
-  return strcmp(fs->entities.items[i].key, key) == 0;
+  return fs->entities.items[i].key == key;
 }
 
 long kg_fact_store_find_entity(const KgFactStore *fs, const char *key) {
-  if (!fs->entity_index.cap)
+  const char *k = lookup(fs, key);
+  if (!k || !fs->entity_index.cap)
     return -1;
-  size_t at = index_probe(fs, &fs->entity_index, str_hash(key), entity_eq, key);
+  size_t at = index_probe(fs, &fs->entity_index, ptr_hash(k), entity_eq, k);
   return (long)fs->entity_index.slots[at] - 1;
 }
 
-static KgStatus add_alias(KgFactStore *fs, Entity *e, const char *alias) {
-  bool oom = false;
-  const char *a = intern(fs, alias, &oom);
-  if (oom)
-    return KG_ERR_NOMEM;
+/* a: interned. */
+static KgStatus add_alias(Entity *e, const char *a) {
   for (size_t i = 0; i < e->aliases.len; i++)
     if (e->aliases.items[i] == a)
       return KG_SUCCESS;
   return kg_vec_push(&e->aliases, a) ? KG_SUCCESS : KG_ERR_NOMEM;
 }
 
-/* The entity with key, added when new; label and type fill what is not
- * known yet.  NULL when out of memory. */
-static Entity *entity_at(KgFactStore *fs, const char *key, const char *label,
-                         const char *type) {
-  bool oom = false;
-  const char *k = intern(fs, key, &oom);
-  const char *l = intern(fs, label, &oom);
-  const char *t = intern(fs, type, &oom);
-  if (oom ||
-      !index_reserve(fs, &fs->entity_index, fs->entities.len, entity_hash_at))
+/* The entity with key k, added when new; label l and type t fill what is
+ * not known yet (all interned).  NULL when out of memory. */
+static Entity *entity_at(KgFactStore *fs, const char *k, const char *l,
+                         const char *t) {
+  if (!index_reserve(fs, &fs->entity_index, fs->entities.len, entity_hash_at))
     return NULL;
-  size_t at = index_probe(fs, &fs->entity_index, str_hash(k), entity_eq, k);
+  size_t at = index_probe(fs, &fs->entity_index, ptr_hash(k), entity_eq, k);
   size_t slot = fs->entity_index.slots[at];
   if (!slot) {
     Entity e = {(char *)k, NULL, NULL, {0}};
@@ -232,10 +243,13 @@ KgStatus kg_fact_store_add_entity(KgFactStore *fs, const char *key,
                                   const char *alias) {
   if (!key || !*key)
     return KG_ERR_BAD_ARG;
-  Entity *e = entity_at(fs, key, label, type);
+  bool oom = false;
+  const char *k = intern(fs, key, &oom), *l = intern(fs, label, &oom);
+  const char *t = intern(fs, type, &oom), *a = intern(fs, alias, &oom);
+  Entity *e = oom ? NULL : entity_at(fs, k, l, t);
   if (!e)
     return KG_ERR_NOMEM;
-  return alias ? add_alias(fs, e, alias) : KG_SUCCESS;
+  return a ? add_alias(e, a) : KG_SUCCESS;
 }
 
 /* ------------------------------------------------------------ documents */
@@ -279,12 +293,9 @@ typedef struct {
 
 static uint64_t fact_key_hash(const char *s, const char *p, const char *o,
                               const char *q) {
-  /* interned pointers are unique per string, but hash the text so the
-   * index does not depend on addresses (it never leaks into output, this
-   * just keeps behaviour reproducible under a debugger) */
-  uint64_t h = str_hash(s) * 31 + str_hash(p);
-  h = h * 31 + str_hash(o);
-  return h * 31 + (q ? str_hash(q) : 7);
+  uint64_t h = ptr_hash(s) * 31 + ptr_hash(p);
+  h = h * 31 + ptr_hash(o);
+  return h * 31 + ptr_hash(q);
 }
 
 static uint64_t fact_hash_at(const KgFactStore *fs, size_t i) {
@@ -356,13 +367,10 @@ static KgStatus add_evidence(KgFactStore *fs, Fact *f, const KgEvidence *ev) {
   return kg_vec_push(&f->evidence, e) ? KG_SUCCESS : KG_ERR_NOMEM;
 }
 
-/* The fact (s, p, o, q), added when new; NULL when out of memory. */
-static Fact *fact_at(KgFactStore *fs, const char *s, const char *p,
-                     const char *o, const char *q) {
-  bool oom = false;
-  FactKey k = {intern(fs, s, &oom), intern(fs, p, &oom), intern(fs, o, &oom),
-               intern(fs, q, &oom)};
-  if (oom || !index_reserve(fs, &fs->fact_index, fs->facts.len, fact_hash_at))
+/* The fact k (interned strings), added when new; NULL when out of
+ * memory. */
+static Fact *fact_at(KgFactStore *fs, FactKey k) {
+  if (!index_reserve(fs, &fs->fact_index, fs->facts.len, fact_hash_at))
     return NULL;
   size_t at = index_probe(fs, &fs->fact_index,
                           fact_key_hash(k.s, k.p, k.o, k.q), fact_eq, &k);
@@ -381,32 +389,22 @@ KgStatus kg_fact_store_add_fact(KgFactStore *fs, const char *s, const char *p,
                                 const KgEvidence *ev) {
   if (!s || !p || !o)
     return KG_ERR_BAD_ARG;
-  Fact *f = fact_at(fs, s, p, o, q);
+  bool oom = false;
+  FactKey k = {intern(fs, s, &oom), intern(fs, p, &oom), intern(fs, o, &oom),
+               intern(fs, q, &oom)};
+  Fact *f = oom ? NULL : fact_at(fs, k);
   if (!f)
     return KG_ERR_NOMEM;
   return ev ? add_evidence(fs, f, ev) : KG_SUCCESS;
 }
 
-/* Probe without interning: compare by text, since the caller's strings
- * come from another store. */
-typedef struct {
-  const char *s, *p, *o, *q;
-} FactText;
-
-static bool fact_text_eq(const KgFactStore *fs, size_t i, const void *key) {
-  const Fact *f = &fs->facts.items[i];
-  const FactText *k = key;
-  return !strcmp(f->s, k->s) && !strcmp(f->p, k->p) && !strcmp(f->o, k->o) &&
-         (f->q == k->q || (f->q && k->q && !strcmp(f->q, k->q)));
-}
-
 long kg_fact_store_find_fact(const KgFactStore *fs, const char *s,
                              const char *p, const char *o, const char *q) {
-  if (!fs->fact_index.cap)
+  FactKey k = {lookup(fs, s), lookup(fs, p), lookup(fs, o), lookup(fs, q)};
+  if (!k.s || !k.p || !k.o || (q && !k.q) || !fs->fact_index.cap)
     return -1;
-  FactText k = {s, p, o, q};
-  size_t at = index_probe(fs, &fs->fact_index, fact_key_hash(s, p, o, q),
-                          fact_text_eq, &k);
+  size_t at = index_probe(fs, &fs->fact_index,
+                          fact_key_hash(k.s, k.p, k.o, k.q), fact_eq, &k);
   return (long)fs->fact_index.slots[at] - 1;
 }
 
@@ -419,22 +417,56 @@ long kg_fact_store_find_document(const KgFactStore *fs, const char *key) {
 
 /* ---------------------------------------------------------------- merge */
 
-KgStatus kg_fact_store_merge(KgFactStore *dst, const KgFactStore *src) {
-  for (size_t i = 0; i < src->entities.len; i++) {
+/* Within one merge each string of src is interned into dst once: src's
+ * strings are unique pointers, so a table from src address to dst string
+ * spares hashing the same text for every fact it appears in. */
+typedef struct {
+  const char **from, **to;
+  size_t cap; /* power of two */
+} StrMap;
+
+static const char *map_str(KgFactStore *dst, StrMap *m, const char *s,
+                           bool *oom) {
+  if (!s)
+    return NULL;
+  size_t i = (size_t)ptr_hash(s) & (m->cap - 1);
+  while (m->from[i] && m->from[i] != s)
+    i = (i + 1) & (m->cap - 1);
+  if (!m->from[i]) {
+    m->from[i] = s;
+    m->to[i] = intern(dst, s, oom);
+  }
+  return m->to[i];
+}
+
+static KgStatus merge_entities(KgFactStore *dst, const KgFactStore *src,
+                               StrMap *m) {
+  bool oom = false;
+  for (size_t i = 0; i < src->entities.len && !oom; i++) {
     const Entity *e = &src->entities.items[i];
-    Entity *to = entity_at(dst, e->key, e->label, e->type);
+    const char *k = map_str(dst, m, e->key, &oom);
+    const char *l = map_str(dst, m, e->label, &oom);
+    const char *t = map_str(dst, m, e->type, &oom);
+    Entity *to = oom ? NULL : entity_at(dst, k, l, t);
     if (!to)
       return KG_ERR_NOMEM;
-    for (size_t a = 0; a < e->aliases.len; a++)
-      if (add_alias(dst, to, e->aliases.items[a]))
+    for (size_t a = 0; a < e->aliases.len && !oom; a++) {
+      const char *alias = map_str(dst, m, e->aliases.items[a], &oom);
+      if (oom || add_alias(to, alias))
         return KG_ERR_NOMEM;
+    }
   }
-  for (size_t i = 0; i < src->documents.len; i++)
-    if (kg_fact_store_add_document(dst, &src->documents.items[i].view))
-      return KG_ERR_NOMEM;
+  return oom ? KG_ERR_NOMEM : KG_SUCCESS;
+}
+
+static KgStatus merge_facts(KgFactStore *dst, const KgFactStore *src,
+                            StrMap *m) {
   for (size_t i = 0; i < src->facts.len; i++) {
     const Fact *f = &src->facts.items[i];
-    Fact *to = fact_at(dst, f->s, f->p, f->o, f->q);
+    bool oom = false;
+    FactKey k = {map_str(dst, m, f->s, &oom), map_str(dst, m, f->p, &oom),
+                 map_str(dst, m, f->o, &oom), map_str(dst, m, f->q, &oom)};
+    Fact *to = oom ? NULL : fact_at(dst, k);
     if (!to)
       return KG_ERR_NOMEM;
     /* a store that keeps no evidence only counts it */
@@ -445,6 +477,22 @@ KgStatus kg_fact_store_merge(KgFactStore *dst, const KgFactStore *src) {
         dst->evidence_limit ? f->support - f->evidence.len : f->support;
   }
   return KG_SUCCESS;
+}
+
+KgStatus kg_fact_store_merge(KgFactStore *dst, const KgFactStore *src) {
+  StrMap m = {NULL, NULL, 16};
+  while (m.cap < 2 * src->strings.len + 2)
+    m.cap *= 2;
+  m.from = kg_calloc(m.cap, sizeof *m.from);
+  m.to = kg_calloc(m.cap, sizeof *m.to);
+  KgStatus st = m.from && m.to ? merge_entities(dst, src, &m) : KG_ERR_NOMEM;
+  for (size_t i = 0; !st && i < src->documents.len; i++)
+    st = kg_fact_store_add_document(dst, &src->documents.items[i].view);
+  if (!st)
+    st = merge_facts(dst, src, &m);
+  kg_free(m.from);
+  kg_free(m.to);
+  return st;
 }
 
 /* ---------------------------------------------------------------- sort */
