@@ -25,6 +25,13 @@ typedef struct {
   KG_VEC(const char *) aliases;
 } Entity;
 
+/* An interned string with its hash: growing an index rehashes every
+ * string, and probes compare hashes before text. */
+typedef struct {
+  char *s;
+  uint64_t hash;
+} Interned;
+
 typedef struct {
   KgDocView view; /* strings interned */
 } Document;
@@ -36,7 +43,7 @@ typedef struct {
 } Fact;
 
 struct KgFactStore {
-  KG_VEC(char *) strings;
+  KG_VEC(Interned) strings;
   Index string_index;
   KG_VEC(Entity) entities;
   Index entity_index;
@@ -113,11 +120,19 @@ static uint64_t str_hash(const char *s) {
 }
 
 static uint64_t string_hash_at(const KgFactStore *fs, size_t i) {
-  return str_hash(fs->strings.items[i]);
+  return fs->strings.items[i].hash;
 }
 
+/* The key of a probe of the string index: the text and its hash. */
+typedef struct {
+  const char *s;
+  uint64_t hash;
+} StrKey;
+
 static bool string_eq(const KgFactStore *fs, size_t i, const void *key) {
-  return strcmp(fs->strings.items[i], key) == 0;
+  const StrKey *k = key;
+  const Interned *in = &fs->strings.items[i];
+  return in->hash == k->hash && strcmp(in->s, k->s) == 0;
 }
 
 /* The interned copy of s (NULL stays NULL; NULL also on OOM with *oom). */
@@ -126,26 +141,28 @@ static const char *intern(KgFactStore *fs, const char *s, bool *oom) {
     return NULL;
   if (!index_reserve(fs, &fs->string_index, fs->strings.len, string_hash_at))
     return *oom = true, NULL;
-  size_t at = index_probe(fs, &fs->string_index, str_hash(s), string_eq, s);
+  StrKey k = {s, str_hash(s)};
+  size_t at = index_probe(fs, &fs->string_index, k.hash, string_eq, &k);
   size_t slot = fs->string_index.slots[at];
   if (slot)
-    return fs->strings.items[slot - 1];
-  char *copy = kg_strdup(s);
-  if (!copy || !kg_vec_push(&fs->strings, copy)) {
-    kg_free(copy);
+    return fs->strings.items[slot - 1].s;
+  Interned in = {kg_strdup(s), k.hash};
+  if (!in.s || !kg_vec_push(&fs->strings, in)) {
+    kg_free(in.s);
     return *oom = true, NULL;
   }
   fs->string_index.slots[at] = fs->strings.len;
-  return copy;
+  return in.s;
 }
 
 /* The interned copy of s, or NULL when the store does not hold it. */
 static const char *lookup(const KgFactStore *fs, const char *s) {
   if (!s || !fs->string_index.cap)
     return NULL;
-  size_t at = index_probe(fs, &fs->string_index, str_hash(s), string_eq, s);
+  StrKey k = {s, str_hash(s)};
+  size_t at = index_probe(fs, &fs->string_index, k.hash, string_eq, &k);
   size_t slot = fs->string_index.slots[at];
-  return slot ? fs->strings.items[slot - 1] : NULL;
+  return slot ? fs->strings.items[slot - 1].s : NULL;
 }
 
 /* Entities and facts are indexed by their interned strings' addresses:
@@ -174,7 +191,7 @@ void kg_fact_store_free(KgFactStore *fs) {
   if (!fs)
     return;
   for (size_t i = 0; i < fs->strings.len; i++)
-    kg_free(fs->strings.items[i]);
+    kg_free(fs->strings.items[i].s);
   kg_vec_free(&fs->strings);
   for (size_t i = 0; i < fs->entities.len; i++)
     kg_vec_free(&fs->entities.items[i].aliases);
