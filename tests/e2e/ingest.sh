@@ -42,11 +42,17 @@ assert_contains "$TMP/hostile.log" "billion_laughs.xml"
 sha=$(sha256sum <"$TMP/keep/graph.ttl")
 big=$TMP/big
 mkdir -p "$big"
-for i in $(seq 1 400); do cp corpus/zh-hans/01_open_closed_debate.txt "$big/d$i.txt"; done
+for i in $(seq 1 3000); do cp corpus/zh-hans/01_open_closed_debate.txt "$big/d$i.txt"; done
 "$KG" build -q -j1 -o "$TMP/keep" "$big" &
 pid=$!
-sleep 0.5
-kill -KILL $pid 2>/dev/null || true
+# kill it once it is writing (its temporary output exists), not on a timer
+for _ in $(seq 1 200); do
+  ls "$TMP/keep" | grep -q 'graph\.ttl\.tmp\.' && break
+  sleep 0.05
+done
+ls "$TMP/keep" | grep -q 'graph\.ttl\.tmp\.' ||
+  fail "no temporary output seen while building"
+kill -KILL $pid 2>/dev/null || fail "the build ended before it could be killed"
 wait $pid 2>/dev/null || true
 [ "$(sha256sum <"$TMP/keep/graph.ttl")" = "$sha" ] ||
   fail "graph.ttl changed by a killed build"
