@@ -48,6 +48,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define DENSE_DEPTH 2
 #define MAX_DENSE 4096 /* 1 KiB each */
@@ -167,10 +168,10 @@ typedef struct {
  * the scan tests for output without touching the node. */
 typedef struct {
   uint32_t fail;    /* ref */
-  uint32_t edges;   /* first edge in labels / targets */
+  uint32_t child;   /* id of the first child; the others follow it */
   uint16_t n_edges; /* at most 256 */
-  uint8_t flags;
-  uint8_t lab[INLINE_EDGES]; /* the first labels again, to spare a load */
+  uint8_t flags;    /* N_CHARS; bit k + 1: inline child k is an OUT ref */
+  uint8_t lab[INLINE_EDGES]; /* the first labels, to spare a load */
 } Node;
 
 /* The part read only where a key may end. */
@@ -181,15 +182,14 @@ typedef struct {
   uint8_t alnum;   /* bit 0: key starts, bit 1: ends with [A-Za-z0-9] */
 } NodeOut;
 
-/* Nodes [0, n_dense) (the shallowest: ids grow with depth) have a row of
- * 256 refs in dense, failures resolved; the others search their edges. */
+/* Nodes [0, n_dense) (the shallowest) have a row of 256 refs in dense,
+ * failures resolved; the others search their edges. */
 typedef struct {
   Node *nodes;
   NodeOut *outs;
   size_t n_nodes;
-  uint8_t *labels;
-  uint32_t *targets; /* refs */
-  size_t n_edges;
+  uint8_t *labels;  /* node id: the byte of the edge into it */
+  uint64_t *outbit; /* node id: bit set when its ref has OUT_BIT */
   uint32_t *dense;
   size_t n_dense;
   uint32_t *root3;    /* ref reached from the root by each 3-byte character */
@@ -229,7 +229,7 @@ static void automaton_free(Automaton *a) {
   kg_free(a->nodes);
   kg_free(a->outs);
   kg_free(a->labels);
-  kg_free(a->targets);
+  kg_free(a->outbit);
   kg_free(a->dense);
   kg_free(a->root3);
   kg_free(a->cstart);
@@ -545,15 +545,20 @@ KgStatus kg_gazetteer_add_alias(KgGazetteer *g, uint32_t id,
 
 /* ------------------------------------------------------------- automaton */
 
+/* The OUT_BIT of node id's ref. */
+static inline uint32_t out_bit(const Automaton *a, uint32_t id) {
+  return (uint32_t)(a->outbit[id >> 6] >> (id & 63) & 1) << 31;
+}
+
 /* Ref of the child of node n on byte c, or 0 (the root is no child). */
 static inline uint32_t find_edge(const Automaton *a, const Node *n, uint8_t c) {
   if (n->n_edges <= INLINE_EDGES) {
     for (unsigned k = 0; k < n->n_edges; k++)
       if (n->lab[k] == c)
-        return a->targets[n->edges + k];
+        return (n->child + k) | (uint32_t)(n->flags >> (k + 1) & 1) << 31;
     return 0;
   }
-  const uint8_t *lab = a->labels + n->edges;
+  const uint8_t *lab = a->labels + n->child;
   size_t lo = 0, hi = n->n_edges;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
@@ -562,7 +567,10 @@ static inline uint32_t find_edge(const Automaton *a, const Node *n, uint8_t c) {
     else
       hi = mid;
   }
-  return lo < n->n_edges && lab[lo] == c ? a->targets[n->edges + lo] : 0;
+  if (lo >= n->n_edges || lab[lo] != c)
+    return 0;
+  uint32_t id = n->child + (uint32_t)lo;
+  return id | out_bit(a, id);
 }
 
 /* The automaton's transition: from ref s on byte c. */
@@ -579,12 +587,31 @@ static inline uint32_t step(const Automaton *a, uint32_t s, uint8_t c) {
   }
 }
 
+/* Ask for huge pages on the 2 MiB-aligned part of a large block before it
+ * is first touched: the scan jumps around the node array, and with 4 KiB
+ * pages it misses the TLB nearly every step.  Only a hint. */
+static void *hint_huge(void *p, size_t bytes) {
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  uintptr_t b = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+  uintptr_t e = ((uintptr_t)p + bytes) & ~(huge - 1);
+#ifdef MADV_HUGEPAGE
+  if (p && e > b)
+    madvise((void *)b, e - b, MADV_HUGEPAGE);
+#else
+  (void)b, (void)e;
+#endif
+  return p;
+}
+
 static bool automaton_alloc(Automaton *a, size_t max_nodes) {
-  a->nodes = kg_calloc(max_nodes, sizeof *a->nodes);
-  a->outs = kg_calloc(max_nodes, sizeof *a->outs);
-  a->labels = kg_malloc(max_nodes);
-  a->targets = kg_calloc(max_nodes, sizeof *a->targets);
-  return a->nodes && a->outs && a->labels && a->targets;
+  a->nodes = hint_huge(kg_calloc(max_nodes, sizeof *a->nodes),
+                       max_nodes * sizeof *a->nodes);
+  a->outs = hint_huge(kg_calloc(max_nodes, sizeof *a->outs),
+                      max_nodes * sizeof *a->outs);
+  a->labels = kg_calloc(max_nodes, 1);
+  a->outbit = kg_calloc(max_nodes / 64 + 1, sizeof *a->outbit);
+  return a->nodes && a->outs && a->labels && a->outbit; /* outbit: 0 until
+                                                           set_refs */
 }
 
 /* Give back the unused tail of an array sized for the worst case; a
@@ -593,13 +620,6 @@ static void shrink(void **p, size_t n, size_t elem) {
   void *q = kg_reallocarray(*p, n ? n : 1, elem);
   if (q)
     *p = q;
-}
-
-static void automaton_shrink(Automaton *a) {
-  shrink((void **)&a->nodes, a->n_nodes, sizeof *a->nodes);
-  shrink((void **)&a->outs, a->n_nodes, sizeof *a->outs);
-  shrink((void **)&a->labels, a->n_edges, sizeof *a->labels);
-  shrink((void **)&a->targets, a->n_edges, sizeof *a->targets);
 }
 
 /* A key in trie order: a node's keys are a run of these, sorted by their
@@ -614,6 +634,7 @@ typedef struct {
   KeyRef *ord, *tmp; /* n each */
   uint32_t *runs;    /* FIFO of the runs [lo, hi) of the nodes to expand */
   size_t cap;        /* of runs, in pairs: two levels of the trie fit */
+  uint32_t *stack;   /* n + 1 triples; later the queue of link_failures */
 } TrieBuild;
 
 /* Byte d of a key in the run of a node of depth d (d <= its length; the
@@ -656,53 +677,84 @@ static void set_output(Automaton *a, uint32_t q, const KgGazetteer *g,
                                is_alnum((unsigned char)key[p->len - 1]) << 1);
 }
 
-/* Breadth-first trie of the keys: node q covers a run of ord, keys that
- * share its first depth(q) bytes; children get ids in byte order.  Nodes
- * are expanded in id order, so their runs wait in a FIFO.  A node where
- * the keys are at a character boundary is marked N_CHARS. */
+/* Create the children of node q, whose keys are ord[i, hi): consecutive
+ * ids in byte order.  run receives each child's run [lo, hi); returns
+ * their number.  A child where the keys are at a character boundary is
+ * marked N_CHARS. */
+static unsigned expand(Automaton *a, TrieBuild *b, uint32_t q, uint32_t i,
+                       uint32_t hi, uint32_t *run) {
+  size_t d = a->outs[q].depth;
+  if (hi - i > 1)
+    sort_run(b, i, hi, d);
+  if (i < hi && key_byte(b, i, d) == 0)
+    set_output(a, q, b->g, b->ord[i++].p);
+  Node *nq = &a->nodes[q];
+  nq->child = (uint32_t)a->n_nodes;
+  unsigned k = 0;
+  for (; i < hi; k++) {
+    unsigned char c = key_byte(b, i, d);
+    uint32_t j = i + 1;
+    while (j < hi && key_byte(b, j, d) == c)
+      j++;
+    uint32_t child = (uint32_t)a->n_nodes++;
+    a->outs[child].depth = (uint32_t)d + 1;
+    a->nodes[child].flags = is_cont(key_byte(b, i, d + 1)) ? 0 : N_CHARS;
+    a->labels[child] = c;
+    if (k < INLINE_EDGES)
+      nq->lab[k] = c;
+    run[2 * k] = i, run[2 * k + 1] = j;
+    i = j;
+  }
+  nq->n_edges = (uint16_t)k;
+  return k;
+}
+
+/* The trie of the keys, each node covering a run of ord (the keys that
+ * share its first depth(q) bytes).  Down to depth DENSE_DEPTH it grows
+ * breadth first (runs wait in a FIFO), so the nodes that get dense rows
+ * are a prefix of the ids.  Below, it grows depth first (a stack of
+ * (node, lo, hi)), so that a chain of single children, the tail of most
+ * keys, lies contiguous in memory. */
 static void build_trie(Automaton *a, TrieBuild *b, size_t n) {
-  size_t head = 0, tail = 0;
-  b->runs[0] = 0, b->runs[1] = (uint32_t)n, tail = 1;
+  uint32_t run[2 * 256], *fifo = b->runs, *stack = b->stack, q = 0;
+  size_t head = 0, tail = 1, top = 0;
+  fifo[0] = 0, fifo[1] = (uint32_t)n;
   a->n_nodes = 1;
   a->nodes[0].flags = N_CHARS;
-  for (uint32_t q = 0; q < a->n_nodes; q++, head = (head + 1) % b->cap) {
-    size_t d = a->outs[q].depth;
-    uint32_t i = b->runs[2 * head], hi = b->runs[2 * head + 1];
-    if (hi - i > 1)
-      sort_run(b, i, hi, d);
-    if (i < hi && key_byte(b, i, d) == 0)
-      set_output(a, q, b->g, b->ord[i++].p);
-    a->nodes[q].edges = (uint32_t)a->n_edges;
-    while (i < hi) {
-      unsigned char c = key_byte(b, i, d);
-      uint32_t j = i + 1;
-      while (j < hi && key_byte(b, j, d) == c)
-        j++;
-      uint32_t child = (uint32_t)a->n_nodes++;
-      a->outs[child].depth = (uint32_t)d + 1;
-      a->nodes[child].flags = is_cont(key_byte(b, i, d + 1)) ? 0 : N_CHARS;
-      b->runs[2 * tail] = i, b->runs[2 * tail + 1] = j;
-      tail = (tail + 1) % b->cap;
-      a->labels[a->n_edges] = c;
-      a->targets[a->n_edges++] = child;
-      i = j;
+  for (; q < a->n_nodes && a->outs[q].depth < DENSE_DEPTH; q++) {
+    unsigned k = expand(a, b, q, fifo[2 * head], fifo[2 * head + 1], run);
+    head = (head + 1) % b->cap;
+    for (unsigned m = 0; m < k; m++, tail = (tail + 1) % b->cap)
+      fifo[2 * tail] = run[2 * m], fifo[2 * tail + 1] = run[2 * m + 1];
+  }
+  for (uint32_t v = (uint32_t)a->n_nodes; v-- > q; top += 3) {
+    size_t at = (head + (v - q)) % b->cap;
+    stack[top] = v, stack[top + 1] = fifo[2 * at];
+    stack[top + 2] = fifo[2 * at + 1];
+  }
+  while (top) {
+    top -= 3;
+    uint32_t v = stack[top];
+    unsigned k = expand(a, b, v, stack[top + 1], stack[top + 2], run);
+    for (unsigned m = k; m-- > 0; top += 3) {
+      stack[top] = a->nodes[v].child + m;
+      stack[top + 1] = run[2 * m], stack[top + 2] = run[2 * m + 1];
     }
-    Node *nq = &a->nodes[q];
-    nq->n_edges = (uint16_t)(a->n_edges - nq->edges);
-    for (unsigned k = 0; k < nq->n_edges && k < INLINE_EDGES; k++)
-      nq->lab[k] = a->labels[nq->edges + k];
   }
 }
 
-/* Failure and dictionary links, with plain ids (no OUT_BIT yet); ids grow
- * with depth, so every node a link points to is done before the nodes
- * that need it. */
-static void link_failures(Automaton *a) {
-  for (uint32_t u = 0; u < a->n_nodes; u++) {
+/* Failure and dictionary links, with plain ids (no OUT_BIT yet), breadth
+ * first (queue: n_nodes ids) so that every node a link points to, being
+ * shallower, is done before the nodes that need it. */
+static void link_failures(Automaton *a, uint32_t *queue) {
+  size_t head = 0, tail = 1;
+  queue[0] = 0;
+  while (head < tail) {
+    uint32_t u = queue[head++];
     const Node *nu = &a->nodes[u];
-    for (uint32_t k = 0; k < nu->n_edges; k++) {
-      uint32_t v = a->targets[nu->edges + k], f = 0;
-      uint8_t c = a->labels[nu->edges + k];
+    for (uint32_t v = nu->child; v < nu->child + nu->n_edges; v++) {
+      uint32_t f = 0;
+      uint8_t c = a->labels[v];
       if (u != 0) {
         uint32_t s = nu->fail;
         while ((f = find_edge(a, &a->nodes[s], c)) == 0 && s != 0)
@@ -710,28 +762,47 @@ static void link_failures(Automaton *a) {
       }
       a->nodes[v].fail = f;
       a->outs[v].dict = a->outs[f].entity ? f : a->outs[f].dict;
+      queue[tail++] = v;
     }
   }
 }
 
-/* Turn the ids in targets and failure links into refs. */
-static void set_refs(Automaton *a) {
-  for (size_t i = 0; i < a->n_edges; i++) {
-    const NodeOut *o = &a->outs[a->targets[i]];
-    a->targets[i] |= o->entity || o->dict ? OUT_BIT : 0;
+/* The nodes that get dense rows: the breadth-first prefix up to depth
+ * DENSE_DEPTH, at most MAX_DENSE, ending between two sibling runs. */
+static size_t dense_prefix(const Automaton *a) {
+  size_t n = 0;
+  while (n < a->n_nodes && n < MAX_DENSE && a->outs[n].depth <= DENSE_DEPTH)
+    n++;
+  for (uint32_t u = 0; u < n; u++) {
+    const Node *nu = &a->nodes[u];
+    if (nu->child < n && nu->child + nu->n_edges > n)
+      return nu->child; /* a run across the end */
   }
-  for (size_t i = 0; i < a->n_nodes; i++) {
-    const NodeOut *o = &a->outs[a->nodes[i].fail];
-    a->nodes[i].fail |= o->entity || o->dict ? OUT_BIT : 0;
+  return n;
+}
+
+static bool has_out(const Automaton *a, uint32_t id) {
+  return a->outs[id].entity || a->outs[id].dict;
+}
+
+/* Turn the ids of failure links into refs, and note which nodes' refs
+ * carry OUT_BIT (for edges: in the bitmap, and in the parent's flags for
+ * the inline ones). */
+static void set_refs(Automaton *a) {
+  for (uint32_t i = 0; i < a->n_nodes; i++)
+    if (has_out(a, i))
+      a->outbit[i >> 6] |= (uint64_t)1 << (i & 63);
+  for (uint32_t i = 0; i < a->n_nodes; i++) {
+    Node *n = &a->nodes[i];
+    n->fail |= out_bit(a, n->fail);
+    for (unsigned k = 0; k < n->n_edges && k < INLINE_EDGES; k++)
+      n->flags |= (uint8_t)(out_bit(a, n->child + k) >> 31 << (k + 1));
   }
 }
 
 /* Dense tables for the shallow nodes, in id order so that the failure
  * target's table (shallower) is already there. */
-static bool build_dense(Automaton *a) {
-  size_t n = 0;
-  while (n < a->n_nodes && n < MAX_DENSE && a->outs[n].depth <= DENSE_DEPTH)
-    n++;
+static bool build_dense(Automaton *a, size_t n) {
   a->dense = kg_malloc(n * 256 * sizeof *a->dense);
   if (!a->dense)
     return false;
@@ -777,18 +848,18 @@ static size_t char_paths(const Automaton *a, uint32_t id, uint16_t *keys,
   size_t n = 0;
   const Node *n0 = &a->nodes[id];
   unsigned char p[3];
-  for (uint32_t e0 = n0->edges; e0 < n0->edges + n0->n_edges; e0++) {
-    if ((p[0] = a->labels[e0]) < 0xE0 || p[0] >= 0xF0)
+  for (uint32_t v0 = n0->child; v0 < n0->child + n0->n_edges; v0++) {
+    if ((p[0] = a->labels[v0]) < 0xE0 || p[0] >= 0xF0)
       continue;
-    const Node *n1 = &a->nodes[a->targets[e0] & ~OUT_BIT];
-    for (uint32_t e1 = n1->edges; e1 < n1->edges + n1->n_edges; e1++) {
-      const Node *n2 = &a->nodes[a->targets[e1] & ~OUT_BIT];
-      p[1] = a->labels[e1];
-      for (uint32_t e2 = n2->edges; e2 < n2->edges + n2->n_edges; e2++) {
-        p[2] = a->labels[e2];
+    const Node *n1 = &a->nodes[v0];
+    for (uint32_t v1 = n1->child; v1 < n1->child + n1->n_edges; v1++) {
+      const Node *n2 = &a->nodes[v1];
+      p[1] = a->labels[v1];
+      for (uint32_t v2 = n2->child; v2 < n2->child + n2->n_edges; v2++) {
+        p[2] = a->labels[v2];
         if (keys) {
           keys[n] = (uint16_t)index3(p);
-          targets[n] = a->targets[e2];
+          targets[n] = v2 | out_bit(a, v2);
         }
         n++;
       }
@@ -827,6 +898,19 @@ static bool build_char_edges(Automaton *a) {
   return true;
 }
 
+/* From the breadth-first trie with its links to the automaton the scan
+ * reads: the new layout, the refs, and the shortcuts. */
+static KgStatus finish(Automaton *a) {
+  shrink((void **)&a->nodes, a->n_nodes, sizeof *a->nodes);
+  shrink((void **)&a->outs, a->n_nodes, sizeof *a->outs);
+  shrink((void **)&a->labels, a->n_nodes, 1);
+  shrink((void **)&a->outbit, a->n_nodes / 64 + 1, sizeof *a->outbit);
+  set_refs(a);
+  bool ok =
+      build_dense(a, dense_prefix(a)) && build_root3(a) && build_char_edges(a);
+  return ok ? KG_SUCCESS : KG_ERR_NOMEM;
+}
+
 KgStatus kg_gazetteer_compile(KgGazetteer *g) {
   if (!g)
     return KG_ERR_BAD_ARG;
@@ -836,21 +920,24 @@ KgStatus kg_gazetteer_compile(KgGazetteer *g) {
     max_nodes += g->patterns.items[i].len;
   if (max_nodes > MAX_NODES)
     return KG_ERR_LIMIT;
-  TrieBuild b = {g, kg_calloc(n ? n : 1, sizeof *b.ord),
+  TrieBuild b = {g,
+                 kg_calloc(n ? n : 1, sizeof *b.ord),
                  kg_calloc(n ? n : 1, sizeof *b.tmp),
-                 kg_calloc(2 * n + 2, 2 * sizeof *b.runs), 2 * n + 2};
+                 kg_calloc(2 * n + 2, 2 * sizeof *b.runs),
+                 2 * n + 2,
+                 kg_malloc((max_nodes > 3 * n + 3 ? max_nodes : 3 * n + 3) *
+                           sizeof *b.stack)};
   KgStatus st = KG_ERR_NOMEM;
-  if (!b.ord || !b.tmp || !b.runs || !automaton_alloc(&g->ac, max_nodes))
+  if (!b.ord || !b.tmp || !b.runs || !b.stack ||
+      !automaton_alloc(&g->ac, max_nodes))
     goto done;
   for (size_t i = 0; i < n; i++) {
     const Pattern *p = &g->patterns.items[i];
     b.ord[i] = (KeyRef){(const unsigned char *)pattern_key(g, p), p};
   }
   build_trie(&g->ac, &b, n);
-  automaton_shrink(&g->ac);
-  link_failures(&g->ac);
-  set_refs(&g->ac);
-  if (!build_dense(&g->ac) || !build_root3(&g->ac) || !build_char_edges(&g->ac))
+  link_failures(&g->ac, b.stack);
+  if ((st = finish(&g->ac)) != KG_SUCCESS)
     goto done;
   g->compiled = true;
   st = KG_SUCCESS;
@@ -860,6 +947,7 @@ done:
   kg_free(b.ord);
   kg_free(b.tmp);
   kg_free(b.runs);
+  kg_free(b.stack);
   return st;
 }
 

@@ -363,6 +363,82 @@ Test(gazetteer, agrees_with_naive_matcher) {
   }
 }
 
+/* A character of a mixed alphabet: ASCII punctuation, Greek and Cyrillic
+ * (two bytes), Han and Hangul (three bytes, several lead bytes). */
+static size_t mixed_char(char *out) {
+  static const char punct[] = "!#$%&()*+,./:;<=>?@[]^_{|}~";
+  int r = rand() % 100;
+  if (r < 20) {
+    out[0] = punct[rand() % (int)(sizeof punct - 1)];
+    return 1;
+  }
+  uint32_t cp = r < 35   ? 0x3B1 + (uint32_t)(rand() % 24)
+                : r < 50 ? 0x430 + (uint32_t)(rand() % 32)
+                : r < 85 ? 0x4E00 + (uint32_t)(rand() % 64) * 331
+                         : 0xAC00 + (uint32_t)(rand() % 32) * 313;
+  return kg_utf8_encode(cp, out);
+}
+
+/* Thousands of keys of 2 to 12 characters: a wide, deep trie whose tails
+ * are long chains, checked against the naive matcher on text built from
+ * pieces of the keys. */
+Test(gazetteer, large_mixed_trie_agrees_with_naive_matcher) {
+  srand(11);
+  enum { N = 3000 };
+  KgGazetteer *g = gaz_new();
+  static char *keys[N];
+  static uint32_t ents[N];
+  size_t n = 0;
+  for (int k = 0; k < N; k++) {
+    char key[64], name[16];
+    size_t w = 0;
+    for (int j = 2 + rand() % 11; j > 0; j--)
+      w += mixed_char(key + w);
+    key[w] = '\0';
+    snprintf(name, sizeof name, "m%d", k);
+    uint32_t id;
+    kg_gazetteer_add_entity(g, name, NULL, 0, &id);
+    if (kg_gazetteer_add_alias(g, id, key) == KG_SUCCESS) {
+      keys[n] = kg_normalize_key(norm, key, strlen(key));
+      ents[n++] = id;
+    }
+  }
+  cr_assert_eq(kg_gazetteer_compile(g), KG_SUCCESS);
+  static char raw[32768];
+  size_t w = 0;
+  while (w < sizeof raw - 128) {
+    if (rand() % 3) { /* a prefix of a key, often a whole one */
+      const char *k = keys[rand() % n];
+      size_t kl = strlen(k), cut = rand() % 2 ? kl : (size_t)rand() % kl;
+      while (cut < kl && ((unsigned char)k[cut] & 0xC0) == 0x80)
+        cut++;
+      memcpy(raw + w, k, cut);
+      w += cut;
+    } else {
+      w += mixed_char(raw + w);
+    }
+  }
+  raw[w] = '\0';
+  char *text = kg_normalize_key(norm, raw, w);
+  size_t len = strlen(text);
+  static KgGazMatch want[16384];
+  size_t nw = naive(keys, ents, n, text, len, want);
+  KgGazMatchVec got = {0};
+  cr_assert_eq(kg_gazetteer_match(g, text, len, &got), KG_SUCCESS);
+  cr_assert_gt(nw, 500);
+  cr_assert_eq(got.len, nw);
+  for (size_t i = 0; i < nw; i++) {
+    cr_assert_eq(got.items[i].begin, want[i].begin, "match %zu", i);
+    cr_assert_eq(got.items[i].end, want[i].end, "match %zu", i);
+    cr_assert_eq(got.items[i].entity, want[i].entity, "match %zu", i);
+  }
+  kg_vec_free(&got);
+  for (size_t i = 0; i < n; i++)
+    kg_free(keys[i]);
+  kg_free(text);
+  kg_gazetteer_free(g);
+}
+
 Test(gazetteer, many_entities) {
   KgGazetteer *g = gaz_new();
   char key[32], alias[32];
