@@ -9,6 +9,8 @@
 #include "util.h"
 
 #include <criterion/criterion.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,8 +41,11 @@ static void on_msg(void *ctx, const KgError *e) {
  * labels, relations and the matches in a probe text) into out.  Returns
  * the load status. */
 static KgStatus describe(const char *text, KgBuf *out) {
-  const char *path = "/tmp/kg_test_turtle_entities.ttl";
-  FILE *f = fopen(path, "wb");
+  /* a file of its own: Criterion runs the tests in parallel */
+  char path[] = "/tmp/kg_test_turtle_XXXXXX.ttl";
+  int fd = mkstemps(path, 4);
+  cr_assert_geq(fd, 0);
+  FILE *f = fdopen(fd, "wb");
   cr_assert_not_null(f);
   fputs(text, f);
   fclose(f);
@@ -48,6 +53,7 @@ static KgStatus describe(const char *text, KgBuf *out) {
   cr_assert_eq(kg_gazetteer_new(norm, &g), KG_SUCCESS);
   KgError err = {0};
   KgStatus st = kg_gazetteer_load(g, onto, path, on_msg, out, &err);
+  unlink(path);
   if (st != KG_SUCCESS) {
     kg_buf_printf(out, "error %d line %u: %s\n", st, err.line, err.message);
     kg_gazetteer_free(g);
