@@ -15,8 +15,10 @@
  *
  * ICU is slow per call, so kg_normalizer_new does the ICU work once for the
  * whole BMP: `single[cp]` is the final output of a chunk made of cp alone
- * (nearly every chunk), `fold[cp]` the table of step 3, `flags[cp]` the
- * boundary, Han and traditional-only bits.  The traditional-to-simplified
+ * (nearly every chunk), `fold[cp]` the table of step 3, and `info[cp]`
+ * the boundary, Han, traditional-only and letter bits of an input code
+ * point packed with single[cp] as ready UTF-8 bytes, so the common chunk
+ * costs one table load and three stores.  The traditional-to-simplified
  * mapping comes from ICU's "Traditional-Simplified" transliterator, run
  * once over every Han code point of U+3400–U+9FFF and U+F900–U+FAFF; only
  * one-to-one mappings are kept.  Only chunks of several code points (a
@@ -36,10 +38,15 @@
 #include <unicode/uchar.h>
 #include <unicode/utf16.h>
 
+/* info[cp]: the flags of an input code point in the top byte and, unless
+ * I_SLOW, the UTF-8 of single[cp] (low byte first) in the other three. */
 enum {
-  F_BB = 1,   /* NFKC boundary before the code point */
-  F_HAN = 2,  /* Han ideograph (pinyin may follow; counts for the lang) */
-  F_TRAD = 4, /* traditional-only: the T→S table changes it */
+  I_LEN_SHIFT = 24,          /* bits 24-25: bytes of that UTF-8, 0 to 3 */
+  I_SLOW = 1u << 26,         /* a one-code-point chunk needs flush_slow */
+  I_BB = 1u << 27,           /* NFKC boundary before the code point */
+  I_HAN = 1u << 28,          /* Han ideograph (pinyin may follow) */
+  I_TRAD = 1u << 29,         /* traditional-only: the T→S table changes it */
+  I_ALPHA = 1u << 30,        /* alphabetic, not Han (for the language) */
 };
 
 #define BMP 0x10000
@@ -51,7 +58,8 @@ struct KgNormalizer {
   uint32_t t2s[BMP];        /* traditional → simplified, identity if none */
   uint32_t fold[BMP];       /* step 3 for a normalised code point */
   uint32_t single[BMP];     /* output of a one-code-point chunk, or NONE */
-  uint8_t flags[BMP];
+  uint32_t info[BMP];       /* I_* flags and single[] as UTF-8 */
+  bool ascii_plain;         /* printable ASCII only changes by A-Z → a-z */
 };
 
 /* ------------------------------------------------------------ tables */
@@ -263,24 +271,54 @@ static uint32_t nfkc_one(const KgNormalizer *n, uint32_t cp) {
   return j == m ? (uint32_t)c : NONE;
 }
 
+/* single[cp] as UTF-8 packed into info[cp], or I_SLOW when it is not one
+ * code point of the BMP (dropped code points pack as zero bytes). */
+static uint32_t pack_single(uint32_t c) {
+  if (c == DROP)
+    return 0;
+  if (c < 0x80)
+    return c | 1u << I_LEN_SHIFT;
+  if (c < 0x800)
+    return (0xC0 | c >> 6) | (0x80 | (c & 0x3F)) << 8 | 2u << I_LEN_SHIFT;
+  if (c >= BMP || (c >= 0xD800 && c <= 0xDFFF))
+    return I_SLOW;
+  return (0xE0 | c >> 12) | (0x80 | ((c >> 6) & 0x3F)) << 8 |
+         (0x80 | (c & 0x3F)) << 16 | 3u << I_LEN_SHIFT;
+}
+
+/* The I_* flags of the input code point cp (single[] not yet packed). */
+static uint32_t input_flags(const KgNormalizer *n, uint32_t cp) {
+  uint32_t f = 0;
+  if (unorm2_hasBoundaryBefore(n->nfkc, (UChar32)cp))
+    f |= I_BB;
+  if (is_han(cp))
+    f |= I_HAN;
+  else if (cp < 0x80 ? ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z')
+                     : u_isalpha((UChar32)cp))
+    f |= I_ALPHA;
+  if (n->t2s[cp] != cp)
+    f |= I_TRAD;
+  return f;
+}
+
 static void build_bmp_tables(KgNormalizer *n) {
-  for (uint32_t cp = 0; cp < BMP; cp++) {
-    uint8_t f = 0;
-    if (unorm2_hasBoundaryBefore(n->nfkc, (UChar32)cp))
-      f |= F_BB;
-    if (is_han(cp))
-      f |= F_HAN;
-    if (n->t2s[cp] != cp)
-      f |= F_TRAD;
-    n->flags[cp] = f;
+  for (uint32_t cp = 0; cp < BMP; cp++)
     n->fold[cp] = fold_one(n, cp);
-  }
   for (uint32_t cp = 0; cp < BMP; cp++) {
     uint32_t c = (cp >= 0xD800 && cp <= 0xDFFF) ? NONE
                  : unorm2_isInert(n->nfkc, (UChar32)cp)
                      ? cp /* unchanged by NFKC: no need to ask */
                      : nfkc_one(n, cp);
     n->single[cp] = c == NONE ? NONE : c < BMP ? n->fold[c] : fold_one(n, c);
+    n->info[cp] = input_flags(n, cp) |
+                  (n->single[cp] == NONE ? I_SLOW : pack_single(n->single[cp]));
+  }
+  n->ascii_plain = true;
+  for (uint32_t cp = 0; cp < 0x80; cp++) {
+    bool upper = cp >= 'A' && cp <= 'Z';
+    if (n->fold[cp] >= 0x80 || (cp >= 0x20 && cp < 0x7F &&
+                                n->fold[cp] != (upper ? cp | 0x20 : cp)))
+      n->ascii_plain = false;
   }
 }
 
@@ -366,6 +404,24 @@ static inline void emit(Out *o, uint32_t cp, uint32_t ob, uint32_t oe) {
   o->len = at + k;
 }
 
+/* Append an info[] entry's packed UTF-8 (not I_SLOW), from original
+ * [ob, oe).  Three bytes and map entries are always stored; only the
+ * packed length of them counts. */
+static inline void put_packed(Out *o, uint32_t e, uint32_t ob, uint32_t oe) {
+  if (o->len + 4 > o->cap && !out_reserve(o, 4))
+    return;
+  char *t = o->text + o->len;
+  t[0] = (char)e;
+  t[1] = (char)(e >> 8);
+  t[2] = (char)(e >> 16);
+  if (o->map) {
+    uint32_t *b = o->begin + o->len, *x = o->end + o->len;
+    b[0] = b[1] = b[2] = ob;
+    x[0] = x[1] = x[2] = oe;
+  }
+  o->len += (e >> I_LEN_SHIFT) & 3;
+}
+
 /* --------------------------------------------------------- NFKC chunks */
 
 #define CHUNK_MAX 32   /* UTF-16 units; a longer chunk is cut (never in text) */
@@ -378,6 +434,7 @@ typedef struct {
   int32_t n;    /* UTF-16 units in u (0 while ncp < 2) */
   int ncp;      /* code points */
   uint32_t cp0; /* the first code point */
+  uint32_t e0;  /* its info */
   uint32_t ob, oe;
 } Chunk;
 
@@ -385,10 +442,22 @@ static uint32_t final_cp(const KgNormalizer *n, uint32_t cp) {
   return cp < BMP ? n->fold[cp] : fold_one(n, cp);
 }
 
+/* info[cp], also beyond the BMP (always I_SLOW there). */
+static inline uint32_t info_of(const KgNormalizer *n, uint32_t cp) {
+  if (cp < BMP)
+    return n->info[cp];
+  return I_SLOW | (is_han(cp) ? I_HAN : 0) |
+         (unorm2_hasBoundaryBefore(n->nfkc, (UChar32)cp) ? I_BB : 0);
+}
+
 /* Normalise a chunk of several code points (or one beyond the BMP). */
 static void flush_slow(const KgNormalizer *n, Chunk *c, Out *o) {
   UChar buf[CHUNK_MAX * NFKC_GROWTH];
   UErrorCode st = U_ZERO_ERROR;
+  if (c->ncp == 1 && c->cp0 < BMP && n->single[c->cp0] != NONE) {
+    emit(o, n->single[c->cp0], c->ob, c->oe); /* beyond the BMP */
+    return;
+  }
   if (c->ncp == 1)
     U16_APPEND_UNSAFE(c->u, c->n, c->cp0);
   int32_t m =
@@ -406,25 +475,22 @@ static void flush_slow(const KgNormalizer *n, Chunk *c, Out *o) {
 }
 
 static inline void flush(const KgNormalizer *n, Chunk *c, Out *o) {
-  if (c->ncp == 0)
-    return;
-  if (c->ncp == 1 && c->cp0 < BMP && n->single[c->cp0] != NONE)
-    emit(o, n->single[c->cp0], c->ob, c->oe);
-  else
+  if (c->ncp == 1 && !(c->e0 & I_SLOW))
+    put_packed(o, c->e0, c->ob, c->oe);
+  else if (c->ncp)
     flush_slow(n, c, o);
   c->n = c->ncp = 0;
 }
 
-/* Add cp, from original [ob, oe), to the chunk, closing the chunk first
- * when cp starts a new one. */
+/* Add cp (info e), from original [ob, oe), to the chunk, closing the
+ * chunk first when cp starts a new one. */
 static inline void add_cp(const KgNormalizer *n, Chunk *c, Out *o, uint32_t cp,
-                          uint32_t ob, uint32_t oe) {
-  bool bb = cp < BMP ? (n->flags[cp] & F_BB) != 0
-                     : unorm2_hasBoundaryBefore(n->nfkc, (UChar32)cp);
-  if (c->ncp && (bb || c->n + 2 > CHUNK_MAX))
+                          uint32_t e, uint32_t ob, uint32_t oe) {
+  if (c->ncp && ((e & I_BB) || c->n + 2 > CHUNK_MAX))
     flush(n, c, o);
   if (c->ncp == 0) {
     c->cp0 = cp;
+    c->e0 = e;
     c->ob = ob;
   } else {
     if (c->ncp == 1)
@@ -507,16 +573,22 @@ static inline bool paren_at(const unsigned char *u, size_t i, size_t len) {
                                      u[i + 1] == 0xBC && u[i + 2] == 0x88));
 }
 
-/* The ASCII characters from u[i] on that no mark can join (the next
- * character is ASCII too, or the end): each maps to one byte.  Returns
- * where the run stops. */
-static size_t ascii_run(const KgNormalizer *n, const unsigned char *u, size_t i,
-                        size_t len, Out *o, uint32_t ci) {
-  size_t j = i;
-  while (j < len && u[j] < 0x80 && (j + 1 == len || u[j + 1] < 0x80))
-    j++;
+/* Where the ASCII bytes from u[i] on end. */
+static size_t ascii_end(const unsigned char *u, size_t i, size_t len) {
+  const uint64_t high = 0x8080808080808080ULL;
+  for (uint64_t w; i + 8 <= len && (memcpy(&w, u + i, 8), !(w & high));)
+    i += 8;
+  while (i < len && u[i] < 0x80)
+    i++;
+  return i;
+}
+
+/* ASCII u[i..j) (followed by ASCII, or the end at len) into o; the first
+ * is original code point ci.  Each byte maps to one byte. */
+static void ascii_copy(const KgNormalizer *n, const unsigned char *u, size_t i,
+                       size_t j, size_t len, Out *o, uint32_t ci) {
   if (!out_reserve(o, j - i))
-    return len;
+    return;
   for (uint32_t c = ci; i < j; i++, c++) {
     uint32_t cp = u[i] == '\r' && i + 1 < len && u[i + 1] == '\n' ? ' ' : u[i];
     uint32_t f = n->fold[cp];
@@ -529,6 +601,17 @@ static size_t ascii_run(const KgNormalizer *n, const unsigned char *u, size_t i,
       o->begin[o->len] = c, o->end[o->len] = c + 1;
     o->len++;
   }
+}
+
+/* The ASCII characters from u[i] on that no mark can join (the next
+ * character is ASCII too, or the end): each maps to one byte.  Returns
+ * where the run stops. */
+static size_t ascii_run(const KgNormalizer *n, const unsigned char *u, size_t i,
+                        size_t len, Out *o, uint32_t ci) {
+  size_t j = ascii_end(u, i, len);
+  if (j < len)
+    j--; /* a mark may join the last one */
+  ascii_copy(n, u, i, j, len, o, ci);
   return j;
 }
 
@@ -547,21 +630,16 @@ static void run(const KgNormalizer *n, const char *in, size_t len, Out *o,
       i = j;
       continue;
     }
-    if (u[i] < 0x80) { /* a mark may follow: \r cannot pair with \n here */
-      add_cp(n, &c, o, u[i], ci, ci + 1);
-      i++, ci++;
-      continue;
-    }
-    uint32_t cp, oe = ci + 1;
+    uint32_t cp, oe = ci + 1; /* a lone ASCII byte too: \r pairs no \n here */
     size_t k = decode_at(u, i, len, &cp);
-    if (paren_at(u, i + k, len) &&
-        (cp < BMP ? (n->flags[cp] & F_HAN) != 0 : is_han(cp))) {
+    uint32_t e = info_of(n, cp);
+    if ((e & I_HAN) && paren_at(u, i + k, len)) {
       uint32_t extra = 0;
       size_t pk = pinyin_len(in + i + k, len - i - k, &extra);
       if (pk)
         k += pk, oe += extra;
     }
-    add_cp(n, &c, o, cp, ci, oe);
+    add_cp(n, &c, o, cp, e, ci, oe);
     i += k, ci = oe;
   }
   flush(n, &c, o);
@@ -662,11 +740,13 @@ const char *kg_normalizer_lang(const KgNormalizer *n, const char *in,
     }
     uint32_t cp;
     i += decode_at(u, i, len, &cp);
-    uint8_t f = cp < BMP ? n->flags[cp] : is_han(cp) ? F_HAN : 0;
-    if (f & F_HAN)
-      han++, trad += (f & F_TRAD) != 0;
-    else if (u_isalpha((UChar32)cp))
-      other++;
+    uint32_t f = cp < BMP             ? n->info[cp]
+                 : is_han(cp)         ? I_HAN
+                 : u_isalpha((UChar32)cp) ? I_ALPHA
+                                      : 0;
+    han += (f & I_HAN) != 0;
+    trad += (f & (I_HAN | I_TRAD)) == (I_HAN | I_TRAD);
+    other += (f & I_ALPHA) != 0;
   }
   if (han == 0 || han * 4 < other)
     return "en";
