@@ -41,12 +41,12 @@
 /* info[cp]: the flags of an input code point in the top byte and, unless
  * I_SLOW, the UTF-8 of single[cp] (low byte first) in the other three. */
 enum {
-  I_LEN_SHIFT = 24,          /* bits 24-25: bytes of that UTF-8, 0 to 3 */
-  I_SLOW = 1u << 26,         /* a one-code-point chunk needs flush_slow */
-  I_BB = 1u << 27,           /* NFKC boundary before the code point */
-  I_HAN = 1u << 28,          /* Han ideograph (pinyin may follow) */
-  I_TRAD = 1u << 29,         /* traditional-only: the T→S table changes it */
-  I_ALPHA = 1u << 30,        /* alphabetic, not Han (for the language) */
+  I_LEN_SHIFT = 24,   /* bits 24-25: bytes of that UTF-8, 0 to 3 */
+  I_SLOW = 1u << 26,  /* a one-code-point chunk needs flush_slow */
+  I_BB = 1u << 27,    /* NFKC boundary before the code point */
+  I_HAN = 1u << 28,   /* Han ideograph (pinyin may follow) */
+  I_TRAD = 1u << 29,  /* traditional-only: the T→S table changes it */
+  I_ALPHA = 1u << 30, /* alphabetic, not Han (for the language) */
 };
 
 #define BMP 0x10000
@@ -316,8 +316,8 @@ static void build_bmp_tables(KgNormalizer *n) {
   n->ascii_plain = true;
   for (uint32_t cp = 0; cp < 0x80; cp++) {
     bool upper = cp >= 'A' && cp <= 'Z';
-    if (n->fold[cp] >= 0x80 || (cp >= 0x20 && cp < 0x7F &&
-                                n->fold[cp] != (upper ? cp | 0x20 : cp)))
+    if (n->fold[cp] >= 0x80 ||
+        (cp >= 0x20 && cp < 0x7F && n->fold[cp] != (upper ? cp | 0x20 : cp)))
       n->ascii_plain = false;
   }
 }
@@ -740,10 +740,10 @@ const char *kg_normalizer_lang(const KgNormalizer *n, const char *in,
     }
     uint32_t cp;
     i += decode_at(u, i, len, &cp);
-    uint32_t f = cp < BMP             ? n->info[cp]
-                 : is_han(cp)         ? I_HAN
+    uint32_t f = cp < BMP                 ? n->info[cp]
+                 : is_han(cp)             ? I_HAN
                  : u_isalpha((UChar32)cp) ? I_ALPHA
-                                      : 0;
+                                          : 0;
     han += (f & I_HAN) != 0;
     trad += (f & (I_HAN | I_TRAD)) == (I_HAN | I_TRAD);
     other += (f & I_ALPHA) != 0;
