@@ -67,8 +67,8 @@ typedef struct {
   const KgNormText *doc;
   const KgSpanVec *sents;
   KgMentions ms;
+  struct Scratch *scratch; /* where the next three come from */
   pcre2_match_context *mctx;
-  pcre2_jit_stack *jit;
   pcre2_match_data *md, *gmd;
   KgBuf img;
   KG_VEC(ImgMention) imgm;
@@ -589,39 +589,96 @@ static KgStatus match_sentence(Doc *d, size_t si, const Report *rep) {
 
 /* ---------------------------------------------------------- document */
 
+/* PCRE2 match state a document hands on to the next.  Made afresh for
+ * each document, the JIT stack alone was an mmap and a munmap, and each
+ * munmap stopped every other core to flush its TLB. */
+typedef struct Scratch {
+  pcre2_match_context *mctx;
+  pcre2_jit_stack *jit;
+  pcre2_match_data *md, *gmd;
+} Scratch;
+
+static void scratch_free(Scratch *sc) {
+  if (!sc)
+    return;
+  pcre2_match_context_free(sc->mctx);
+  pcre2_jit_stack_free(sc->jit);
+  pcre2_match_data_free(sc->md);
+  pcre2_match_data_free(sc->gmd);
+  kg_free(sc);
+}
+
+/* The spare slots are the one part of a rule set that matching changes;
+ * each slot is taken and given back atomically, so the set stays safe to
+ * share between threads. */
+static _Atomic(void *) *spare_slots(const KgRuleSet *rs) {
+  return ((KgRuleSet *)rs)->spare;
+}
+
+static Scratch *scratch_take(const KgRuleSet *rs) {
+  _Atomic(void *) *slot = spare_slots(rs);
+  for (size_t i = 0; i < KG_SPARE_SCRATCH; i++) {
+    Scratch *sc = atomic_exchange(&slot[i], NULL);
+    if (sc)
+      return sc;
+  }
+  Scratch *sc = kg_calloc(1, sizeof *sc);
+  if (!sc)
+    return NULL;
+  sc->mctx = pcre2_match_context_create(NULL);
+  sc->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+  sc->md = pcre2_match_data_create(rs->max_pairs, NULL);
+  sc->gmd = pcre2_match_data_create(1, NULL);
+  if (sc->mctx && sc->md && sc->gmd) /* no JIT stack: the interpreter */
+    return sc;
+  scratch_free(sc);
+  return NULL;
+}
+
+static void scratch_give(const KgRuleSet *rs, Scratch *sc) {
+  _Atomic(void *) *slot = spare_slots(rs);
+  for (size_t i = 0; sc && i < KG_SPARE_SCRATCH; i++) {
+    void *empty = NULL;
+    if (atomic_compare_exchange_strong(&slot[i], &empty, sc))
+      return;
+  }
+  scratch_free(sc);
+}
+
+void kg_match_spare_free(KgRuleSet *rs) {
+  for (size_t i = 0; i < KG_SPARE_SCRATCH; i++)
+    scratch_free(atomic_exchange(&rs->spare[i], NULL));
+}
+
 static KgStatus doc_init(Doc *d, const KgRuleSet *rs, const KgNormText *doc,
                          const KgSpanVec *sents) {
   memset(d, 0, sizeof *d);
   d->rs = rs;
   d->doc = doc;
   d->sents = sents;
-  d->mctx = pcre2_match_context_create(NULL);
-  d->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-  d->md = pcre2_match_data_create(rs->max_pairs, NULL);
-  d->gmd = pcre2_match_data_create(1, NULL);
+  d->scratch = scratch_take(rs);
   size_t n = rs->rules.len + 1;
   d->cand = kg_calloc(n / 64 + 1, sizeof *d->cand);
   d->group_seen = kg_calloc(rs->index.n_groups + 1, sizeof *d->group_seen);
   d->rule_seen = kg_calloc(n, sizeof *d->rule_seen);
   d->rule_groups = kg_calloc(n, sizeof *d->rule_groups);
-  if (!d->mctx || !d->md || !d->gmd || !d->cand || !d->group_seen ||
-      !d->rule_seen || !d->rule_groups)
+  if (!d->scratch || !d->cand || !d->group_seen || !d->rule_seen ||
+      !d->rule_groups)
     return KG_ERR_NOMEM;
+  d->mctx = d->scratch->mctx;
+  d->md = d->scratch->md;
+  d->gmd = d->scratch->gmd;
   pcre2_set_match_limit(d->mctx, KG_MATCH_LIMIT);
   pcre2_set_depth_limit(d->mctx, KG_DEPTH_LIMIT);
   pcre2_set_heap_limit(d->mctx, KG_HEAP_LIMIT_KIB);
   pcre2_set_callout(d->mctx, on_callout, d);
-  if (d->jit)
-    pcre2_jit_stack_assign(d->mctx, NULL, d->jit);
+  pcre2_jit_stack_assign(d->mctx, NULL, d->scratch->jit);
   return kg_mentions_find(rs, doc, sents, &d->ms);
 }
 
 static void doc_free(Doc *d) {
   kg_mentions_free(&d->ms);
-  pcre2_match_context_free(d->mctx);
-  pcre2_jit_stack_free(d->jit);
-  pcre2_match_data_free(d->md);
-  pcre2_match_data_free(d->gmd);
+  scratch_give(d->rs, d->scratch);
   kg_buf_free(&d->img);
   kg_vec_free(&d->imgm);
   kg_free(d->cand);

@@ -178,6 +178,8 @@ typedef struct {
   bool from_subject;
 } KgQualify;
 
+#define KG_SPARE_SCRATCH 64 /* more threads than this allocate their own */
+
 struct KgRuleSet {
   const KgOntology *onto;
   const KgGazetteer *gaz;
@@ -198,7 +200,13 @@ struct KgRuleSet {
   uint32_t max_aux_pairs; /* the same over refs and entity rules */
   /* tests: run rules and refs without the literal filter */
   bool no_literal_filter;
+  /* PCRE2 match state that documents hand on to later ones (matcher.c);
+   * a thread takes one by emptying a slot */
+  _Atomic(void *) spare[KG_SPARE_SCRATCH];
 };
+
+/** Free the match state kept in rs->spare (from kg_ruleset_free). */
+void kg_match_spare_free(KgRuleSet *rs);
 
 /** PCRE2 options every rule-engine pattern is compiled with. */
 #define KG_PCRE2_OPTIONS                                                       \

@@ -1740,6 +1740,7 @@ const char *kg_rule_type_name(const KgRuleSet *rs, int t) {
 void kg_ruleset_free(KgRuleSet *rs) {
   if (!rs)
     return;
+  kg_match_spare_free(rs);
   kg_rule_index_free(rs);
   for (size_t i = 0; i < rs->rules.len; i++)
     kg_rule_free(&rs->rules.items[i]);
