@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 TestSuite(rules, .init = rule_world_setup, .fini = rule_world_teardown);
 
@@ -155,14 +156,23 @@ static void on_msg(void *ctx, const KgError *e) {
   kg_buf_printf(&m->text, "%u:%u: %s\n", e->line, e->col, e->message);
 }
 
+/* The file load_text wrote last (messages name it); a unique name, as
+ * other test runs may be loading theirs at the same time. */
+static char rules_path[] = "/tmp/kg_test_rules_XXXXXX.rules";
+
 static KgStatus load_text(const char *text, Msgs *m, KgRuleSet **rs) {
-  const char *path = "/tmp/kg_test_rules_unit.rules";
-  FILE *f = fopen(path, "wb");
+  strcpy(rules_path, "/tmp/kg_test_rules_XXXXXX.rules");
+  int fd = mkstemps(rules_path, 6);
+  cr_assert_geq(fd, 0);
+  FILE *f = fdopen(fd, "wb");
   cr_assert_not_null(f);
   fputs(text, f);
   fclose(f);
   KgError err;
-  return kg_ruleset_load_file(path, onto, gaz, norm, on_msg, m, rs, &err);
+  KgStatus st =
+      kg_ruleset_load_file(rules_path, onto, gaz, norm, on_msg, m, rs, &err);
+  unlink(rules_path);
+  return st;
 }
 
 Test(rules, every_error_is_reported) {
@@ -180,11 +190,13 @@ Test(rules, every_error_is_reported) {
   cr_assert_eq(st, KG_ERR_SYNTAX);
   cr_assert_null(rs);
   cr_expect_eq(m.errors, 3, "%s", m.text.data);
-  cr_expect_str_eq(m.text.data,
-                   "2:6: unknown type 'Nope' (not a class of the ontology)\n"
-                   "5:6: duplicate rule id 'b' (first defined at "
-                   "/tmp/kg_test_rules_unit.rules:3)\n"
-                   "8:13: unknown set '@missing'\n");
+  char *want =
+      kg_strfmt("2:6: unknown type 'Nope' (not a class of the ontology)\n"
+                "5:6: duplicate rule id 'b' (first defined at %s:3)\n"
+                "8:13: unknown set '@missing'\n",
+                rules_path);
+  cr_expect_str_eq(m.text.data, want);
+  kg_free(want);
   kg_buf_free(&m.text);
 }
 
