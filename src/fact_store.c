@@ -572,6 +572,112 @@ static void index_rebuild(KgFactStore *fs, Index *ix, size_t n,
   }
 }
 
+/* Sorting a large graph's facts by text compared four strings per step,
+ * the longest serial step of a build (0.12 s for 300,000 facts).  The
+ * facts use few distinct strings (their entities' keys, the predicates,
+ * the qualifiers), and interned, equal strings are the same pointer: so
+ * rank those strings once and sort integer keys, in the same order. */
+#define RANK_SORT_MIN 4096
+
+typedef struct {
+  const char **keys; /* distinct strings; the table is keys + ranks */
+  uint32_t *ranks;   /* rank + 1 in text order, once ranked */
+  size_t cap, len;   /* cap: power of two */
+} RankSet;
+
+static size_t rank_slot(const RankSet *r, const char *s) {
+  size_t i = (size_t)ptr_hash(s) & (r->cap - 1);
+  while (r->keys[i] && r->keys[i] != s)
+    i = (i + 1) & (r->cap - 1);
+  return i;
+}
+
+static bool rank_add(RankSet *r, const char *s) {
+  if (!s || r->keys[rank_slot(r, s)] == s)
+    return true;
+  if (2 * (r->len + 1) > r->cap) {
+    RankSet g = {kg_calloc(2 * r->cap, sizeof *g.keys), NULL, 2 * r->cap,
+                 r->len};
+    if (!g.keys)
+      return false;
+    for (size_t i = 0; i < r->cap; i++)
+      if (r->keys[i])
+        g.keys[rank_slot(&g, r->keys[i])] = r->keys[i];
+    kg_free(r->keys);
+    *r = g;
+  }
+  r->keys[rank_slot(r, s)] = s;
+  r->len++;
+  return true;
+}
+
+static uint32_t rank_of(const RankSet *r, const char *s) {
+  return s ? r->ranks[rank_slot(r, s)] : 0; /* NULL first, as cmp_str */
+}
+
+/* Give every string of the set its rank + 1 in strcmp order. */
+static bool rank_all(RankSet *r) {
+  const char **sorted = kg_malloc((r->len ? r->len : 1) * sizeof *sorted);
+  r->ranks = kg_calloc(r->cap, sizeof *r->ranks);
+  if (!sorted || !r->ranks) {
+    kg_free(sorted);
+    return false;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < r->cap; i++)
+    if (r->keys[i])
+      sorted[n++] = r->keys[i];
+  qsort(sorted, n, sizeof *sorted, cmp_alias);
+  for (size_t k = 0; k < n; k++)
+    r->ranks[rank_slot(r, sorted[k])] = (uint32_t)k + 1;
+  kg_free(sorted);
+  return true;
+}
+
+typedef struct {
+  uint64_t hi, lo; /* ranks of s, p | of o, q */
+  size_t fact;
+} RankKey;
+
+static int cmp_rank_key(const void *pa, const void *pb) {
+  const RankKey *a = pa, *b = pb;
+  if (a->hi != b->hi)
+    return a->hi < b->hi ? -1 : 1;
+  return (a->lo > b->lo) - (a->lo < b->lo);
+}
+
+/* Sort the facts through ranked keys; false (facts untouched) when out of
+ * memory. */
+static bool sort_facts_by_rank(KgFactStore *fs) {
+  size_t n = fs->facts.len;
+  RankSet r = {kg_calloc(1024, sizeof *r.keys), NULL, 1024, 0};
+  RankKey *keys = kg_malloc(n * sizeof *keys);
+  Fact *sorted = kg_malloc(n * sizeof *sorted);
+  bool ok = r.keys && keys && sorted;
+  for (size_t i = 0; ok && i < n; i++) {
+    const Fact *f = &fs->facts.items[i];
+    ok = rank_add(&r, f->s) && rank_add(&r, f->p) && rank_add(&r, f->o) &&
+         rank_add(&r, f->q);
+  }
+  if (ok && (ok = rank_all(&r))) {
+    for (size_t i = 0; i < n; i++) {
+      const Fact *f = &fs->facts.items[i];
+      keys[i] =
+          (RankKey){(uint64_t)rank_of(&r, f->s) << 32 | rank_of(&r, f->p),
+                    (uint64_t)rank_of(&r, f->o) << 32 | rank_of(&r, f->q), i};
+    }
+    qsort(keys, n, sizeof *keys, cmp_rank_key);
+    for (size_t i = 0; i < n; i++)
+      sorted[i] = fs->facts.items[keys[i].fact];
+    memcpy(fs->facts.items, sorted, n * sizeof *sorted);
+  }
+  kg_free(r.keys);
+  kg_free(r.ranks);
+  kg_free(keys);
+  kg_free(sorted);
+  return ok;
+}
+
 void kg_fact_store_sort(KgFactStore *fs) {
   for (size_t i = 0; i < fs->entities.len; i++) {
     Entity *e = &fs->entities.items[i];
@@ -588,7 +694,8 @@ void kg_fact_store_sort(KgFactStore *fs) {
       qsort(f->evidence.items, f->evidence.len, sizeof(KgEvidence),
             cmp_evidence);
   }
-  if (fs->facts.len > 1)
+  if (fs->facts.len > 1 &&
+      (fs->facts.len < RANK_SORT_MIN || !sort_facts_by_rank(fs)))
     qsort(fs->facts.items, fs->facts.len, sizeof(Fact), cmp_fact);
   index_rebuild(fs, &fs->entity_index, fs->entities.len, entity_hash_at);
   index_rebuild(fs, &fs->document_index, fs->documents.len, doc_hash_at);

@@ -185,3 +185,44 @@ Test(fact_store, find_document) {
   cr_assert_eq(kg_fact_store_find_document(fs, "c.txt"), -1);
   kg_fact_store_free(fs);
 }
+
+static int cmp_view(const KgFactView *a, const KgFactView *b) {
+  int c = strcmp(a->subject, b->subject);
+  if (!c)
+    c = strcmp(a->predicate, b->predicate);
+  if (!c)
+    c = strcmp(a->object, b->object);
+  if (!c && a->qualifier != b->qualifier)
+    c = !a->qualifier   ? -1
+        : !b->qualifier ? 1
+                        : strcmp(a->qualifier, b->qualifier);
+  return c;
+}
+
+/* Large stores sort through ranked keys (fact_store.c): the order must be
+ * the text order all the same, qualifier-less facts first. */
+Test(fact_store, large_store_sorts_in_text_order) {
+  KgFactStore *fs = kg_fact_store_new();
+  KgEvidence a = ev("a.txt", 1, "r1");
+  const char *preds[] = {"releases", "acquires", "worksFor"};
+  const char *quals[] = {NULL, "open-weights", "closed-source"};
+  unsigned x = 12345;
+  for (int i = 0; i < 9000; i++) {
+    char s[32], o[32];
+    x = x * 1103515245u + 12345u; /* a fixed shuffle */
+    snprintf(s, sizeof s, "E%u", x % 997);
+    snprintf(o, sizeof o, "%s%u", x & 1 ? "模型" : "Model", (x >> 8) % 991);
+    cr_assert_eq(kg_fact_store_add_fact(fs, s, preds[(x >> 4) % 3], o,
+                                        quals[(x >> 6) % 3], &a),
+                 KG_SUCCESS);
+  }
+  size_t n = kg_fact_store_n_facts(fs);
+  cr_assert_gt(n, 4096); /* past the size where ranked sorting starts */
+  kg_fact_store_sort(fs);
+  for (size_t i = 1; i < n; i++) {
+    KgFactView p = kg_fact_store_fact(fs, i - 1), f = kg_fact_store_fact(fs, i);
+    cr_assert_lt(cmp_view(&p, &f), 0, "facts %zu and %zu out of order", i - 1,
+                 i);
+  }
+  kg_fact_store_free(fs);
+}
