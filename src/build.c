@@ -19,6 +19,7 @@
 #include "dot_writer.h"
 #include "fact_store.h"
 #include "gazetteer.h"
+#include "gazetteer_cache.h"
 #include "graph_reader.h"
 #include "matcher.h"
 #include "normalizer.h"
@@ -50,6 +51,12 @@ static char *path_join(const char *dir, const char *name) {
 
 KgStatus kg_rules_load(const char *dir, KgMessageFunc on_msg, void *msg_ctx,
                        KgRules **out, KgError *err) {
+  return kg_rules_load_cached(dir, NULL, on_msg, msg_ctx, out, err);
+}
+
+KgStatus kg_rules_load_cached(const char *dir, const char *cache_dir,
+                              KgMessageFunc on_msg, void *msg_ctx,
+                              KgRules **out, KgError *err) {
   *out = NULL;
   KgRules *r = kg_calloc(1, sizeof *r);
   char *onto_path = path_join(dir, "ontology.ttl");
@@ -60,11 +67,8 @@ KgStatus kg_rules_load(const char *dir, KgMessageFunc on_msg, void *msg_ctx,
   if (!st)
     st = kg_ontology_load(onto_path, &r->onto, err);
   if (!st)
-    st = kg_gazetteer_new(r->norm, &r->gaz);
-  if (!st)
-    st = kg_gazetteer_load(r->gaz, r->onto, gaz_path, on_msg, msg_ctx, err);
-  if (!st)
-    st = kg_gazetteer_compile(r->gaz);
+    st = kg_gazetteer_load_cached(cache_dir, r->norm, r->onto, gaz_path, on_msg,
+                                  msg_ctx, &r->gaz, err);
   if (!st)
     st = kg_ruleset_load(dir, r->onto, r->gaz, r->norm, on_msg, msg_ctx,
                          &r->rules, err);
@@ -645,8 +649,9 @@ KgStatus kg_build(const KgBuildOptions *opts, KgBuildStats *stats,
   memset(stats, 0, sizeof *stats);
   KgRules *rules = NULL;
   Inputs in = {0};
-  KgStatus st = kg_rules_load(opts->rules_dir ? opts->rules_dir : "rules",
-                              opts->on_msg, opts->msg_ctx, &rules, err);
+  KgStatus st = kg_rules_load_cached(
+      opts->rules_dir ? opts->rules_dir : "rules", opts->cache_dir,
+      opts->on_msg, opts->msg_ctx, &rules, err);
   if (!st) {
     inputs_list(opts, &in);
     if ((st = in.status))

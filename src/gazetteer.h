@@ -107,4 +107,34 @@ const KgEntityDef *kg_gazetteer_entity(const KgGazetteer *g, uint32_t id);
 /** Entity by key, or -1. */
 long kg_gazetteer_find(const KgGazetteer *g, const char *key);
 
+/** The snapshot format: a new one whenever what is saved changes. */
+#define KG_GAZ_SNAPSHOT_VERSION 1u
+
+/**
+ * Write a snapshot of a compiled gazetteer to fd (at its position): the
+ * entities, aliases, relations and automaton, with the n_msgs messages
+ * its load sent (for kg_gazetteer_restore to give back).  The format is
+ * this build's own: keep snapshots per build (gazetteer_cache.h does).
+ * KG_ERR_BAD_ARG when g is not compiled; KG_ERR_IO when a write fails.
+ */
+KgStatus kg_gazetteer_save(const KgGazetteer *g, const KgError *msgs,
+                           size_t n_msgs, int fd, KgError *err);
+
+/**
+ * Rebuild a compiled gazetteer from the snapshot in the regular file fd
+ * (read from offset 0), loaded against the same ontology: it matches and
+ * answers exactly as the saved one.  *msgs (free with kg_free) receives
+ * the saved messages, to be replayed.  A file that is not a whole
+ * snapshot of this format, or whose contents fail any bound check, gives
+ * KG_ERR_SYNTAX (KG_ERR_IO, KG_ERR_NOMEM: as they say) and nothing else.
+ */
+KgStatus kg_gazetteer_restore(const KgNormalizer *norm, const KgOntology *onto,
+                              int fd, KgGazetteer **out, KgError **msgs,
+                              size_t *n_msgs, KgError *err);
+
+/** Test hook: recompute the checksum of the snapshot file fd after a
+ * test changed its contents, so that only the bound checks stand
+ * between a forged file and the restore. */
+KgStatus kg_gazetteer_snapshot_reseal(int fd);
+
 #endif

@@ -90,6 +90,13 @@ typedef struct KgRules KgRules;
 KG_API KgStatus kg_rules_load(const char *dir, KgMessageFunc on_msg,
                               void *msg_ctx, KgRules **out, KgError *err);
 
+/** kg_rules_load, keeping the compiled gazetteer in cache_dir (NULL or
+ * "": no cache) so that the next load of the same entities is quick.
+ * The result and the messages are the same either way. */
+KG_API KgStatus kg_rules_load_cached(const char *dir, const char *cache_dir,
+                                     KgMessageFunc on_msg, void *msg_ctx,
+                                     KgRules **out, KgError *err);
+
 /** Free a rule set. */
 KG_API void kg_rules_free(KgRules *rules);
 
@@ -151,6 +158,7 @@ typedef struct {
   void *msg_ctx;
   KgProgressFunc on_progress; /* after each document; may be NULL */
   void *progress_ctx;
+  const char *cache_dir; /* compiled gazetteers; NULL or "": no cache */
 } KgBuildOptions;
 
 #define KG_MAX_COUNTS 64

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -138,7 +139,10 @@ static const char main_help[] =
     "  -h, --help     show this help\n"
     "  -V, --version  show the version\n"
     "\n"
-    "Run 'kg COMMAND --help' for the options of a command.\n";
+    "Run 'kg COMMAND --help' for the options of a command.\n"
+    "\n"
+    "Commands that load rules keep compiled gazetteers in $KG_CACHE_DIR,\n"
+    "else $XDG_CACHE_HOME/kg, else ~/.cache/kg (--no-cache: none).\n";
 
 static const char build_help[] =
     "Usage: kg build [OPTION...] [INPUT...]\n"
@@ -158,6 +162,7 @@ static const char build_help[] =
     "      --max-file-size N   skip files larger than N bytes (default 64M;\n"
     "                          suffixes K, M, G)\n"
     "      --strict            any warning fails the build (exit 1)\n"
+    "      --no-cache          do not use or fill the gazetteer cache\n"
     "      --diff-against OLD  after building, print what changed since the\n"
     "                          graph OLD (as kg diff does)\n"
     "      --layout ENGINE     graph layout: dot, sfdp, neato, ... (default:\n"
@@ -178,20 +183,28 @@ static const char build_help[] =
     "  kg build -f ttl,nt,png --focus Baidu --depth 2 news/\n";
 
 static const char check_help[] =
-    "Usage: kg check [-r RULES_DIR]\n"
+    "Usage: kg check [-r RULES_DIR] [--no-cache]\n"
     "Validate a rule set: report every error as file:line:col with the\n"
     "source line and a caret, and warn about rules that can never match.\n"
     "Exit 0 when the rules are valid.\n"
+    "\n"
+    "Options:\n"
+    "  -r, --rules DIR   rule set folder (default: rules)\n"
+    "      --no-cache    do not use or fill the gazetteer cache\n"
     "\n"
     "Examples:\n"
     "  kg check\n"
     "  kg check -r my-rules/\n";
 
 static const char explain_help[] =
-    "Usage: kg explain [-r RULES_DIR] TEXT|-\n"
+    "Usage: kg explain [-r RULES_DIR] [--no-cache] TEXT|-\n"
     "Show, for each sentence of TEXT (or standard input with '-'), the\n"
     "normalised text, the mentions, each rule that matched or almost\n"
     "matched, and the facts it would emit.\n"
+    "\n"
+    "Options:\n"
+    "  -r, --rules DIR   rule set folder (default: rules)\n"
+    "      --no-cache    do not use or fill the gazetteer cache\n"
     "\n"
     "Examples:\n"
     "  kg explain '百度创始人李彦宏坚定押注闭源。'\n"
@@ -234,6 +247,44 @@ static const char diff_help[] =
     "  kg diff --stat v1.nt v2.nt\n"
     "  kg diff -f svg -o changes.svg old/graph.ttl out/graph.ttl\n";
 
+/* -------------------------------------------------------------- cache */
+
+/* mkdir -p path, new folders private (0700); true when it is a folder. */
+static bool make_dirs(char *path) {
+  for (char *p = path + 1; *p; p++) {
+    if (*p != '/')
+      continue;
+    *p = '\0';
+    mkdir(path, 0700); /* an existing folder is fine; the end checks */
+    *p = '/';
+  }
+  struct stat sb;
+  mkdir(path, 0700);
+  return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* The gazetteer cache folder ($KG_CACHE_DIR, else $XDG_CACHE_HOME/kg,
+ * else $HOME/.cache/kg), created if need be; NULL when there is none to
+ * be had, which only means no cache.  Caller frees. */
+static char *cache_dir(void) {
+  const char *kg = getenv("KG_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME");
+  const char *home = getenv("HOME");
+  char *dir = NULL;
+  if (kg && *kg)
+    dir = strdup(kg);
+  else if ((xdg && *xdg) || (home && *home)) {
+    const char *base = xdg && *xdg ? xdg : home;
+    const char *tail = xdg && *xdg ? "/kg" : "/.cache/kg";
+    if ((dir = malloc(strlen(base) + strlen(tail) + 1)) != NULL)
+      sprintf(dir, "%s%s", base, tail);
+  }
+  if (dir && !make_dirs(dir)) {
+    free(dir);
+    dir = NULL;
+  }
+  return dir;
+}
+
 /* ------------------------------------------------------------ options */
 
 enum {
@@ -248,6 +299,7 @@ enum {
   OPT_MIN_SUPPORT,
   OPT_DIFF_AGAINST,
   OPT_JSON,
+  OPT_NO_CACHE,
 };
 
 #define VIEW_OPTIONS                                                           \
@@ -482,11 +534,12 @@ static int cmd_build(int argc, char **argv) {
       {"quiet", no_argument, NULL, 'q'},
       {"verbose", no_argument, NULL, 'v'},
       {"json", no_argument, NULL, OPT_JSON},
+      {"no-cache", no_argument, NULL, OPT_NO_CACHE},
       {"help", no_argument, NULL, 'h'},
       VIEW_OPTIONS,
       {NULL, 0, NULL, 0}};
   KgBuildOptions o = {0};
-  bool json = false;
+  bool json = false, no_cache = false;
   o.on_msg = on_message;
   const char *diff_against = NULL;
   unsigned long long n;
@@ -531,6 +584,9 @@ static int cmd_build(int argc, char **argv) {
     case OPT_JSON:
       json = true;
       break;
+    case OPT_NO_CACHE:
+      no_cache = true;
+      break;
     case 'q':
       quiet = 1;
       break;
@@ -552,7 +608,10 @@ static int cmd_build(int argc, char **argv) {
   o.msg_ctx = &pg;
   KgBuildStats stats;
   KgError err = {0};
+  char *cache = no_cache ? NULL : cache_dir();
+  o.cache_dir = cache;
   KgStatus st = kg_build(&o, &stats, &err);
+  free(cache);
   clear_progress(&pg);
   if (st != KG_SUCCESS)
     return fail(&err);
@@ -578,19 +637,25 @@ static int cmd_build(int argc, char **argv) {
 
 /* ------------------------------------------------------------- check */
 
-/* The options of check and explain: -r DIR and --help.  Returns an exit
- * status to return, or -1 to go on. */
+/* The options of check and explain: -r DIR, --no-cache and --help.
+ * Returns an exit status to return, or -1 to go on (*cache set: the
+ * caller frees it). */
 static int rules_options(int argc, char **argv, const char *cmd,
-                         const char *help, const char **dir) {
+                         const char *help, const char **dir, char **cache) {
   static const struct option longopts[] = {
       {"rules", required_argument, NULL, 'r'},
+      {"no-cache", no_argument, NULL, OPT_NO_CACHE},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
+  bool no_cache = false;
   int c;
   while ((c = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
     switch (c) {
     case 'r':
       *dir = optarg;
+      break;
+    case OPT_NO_CACHE:
+      no_cache = true;
       break;
     case 'h':
       fputs(help, stdout);
@@ -599,21 +664,28 @@ static int rules_options(int argc, char **argv, const char *cmd,
       return bad_option(cmd, argv);
     }
   }
+  *cache = no_cache ? NULL : cache_dir();
   return -1;
 }
 
 static int cmd_check(int argc, char **argv) {
   const char *dir = "rules";
-  int rc = rules_options(argc, argv, "check", check_help, &dir);
+  char *cache = NULL;
+  int rc = rules_options(argc, argv, "check", check_help, &dir, &cache);
   if (rc >= 0)
     return rc;
   if (optind < argc)
     dir = argv[optind++];
-  if (optind < argc)
+  if (optind < argc) {
+    free(cache);
     return usage_error("check", "unexpected argument '%s'", argv[optind]);
+  }
   KgRules *rules = NULL;
   KgError err = {0};
-  if (kg_rules_load(dir, on_message, NULL, &rules, &err) != KG_SUCCESS) {
+  KgStatus st =
+      kg_rules_load_cached(dir, cache, on_message, NULL, &rules, &err);
+  free(cache);
+  if (st != KG_SUCCESS) {
     if (err.status == KG_ERR_NOMEM || err.status == KG_ERR_IO)
       print_message(&err);
     fprintf(stderr, "kg check: %s: rule set has errors\n", dir);
@@ -653,15 +725,19 @@ static char *read_stdin(size_t *len) {
 
 static int cmd_explain(int argc, char **argv) {
   const char *dir = "rules";
-  int rc = rules_options(argc, argv, "explain", explain_help, &dir);
+  char *cache = NULL;
+  int rc = rules_options(argc, argv, "explain", explain_help, &dir, &cache);
   if (rc >= 0)
     return rc;
-  if (optind != argc - 1)
+  if (optind != argc - 1) {
+    free(cache);
     return usage_error("explain", "%s", "expects one TEXT (or - for stdin)");
+  }
   size_t len = 0;
   char *text =
       strcmp(argv[optind], "-") == 0 ? read_stdin(&len) : strdup(argv[optind]);
   if (!text) {
+    free(cache);
     fprintf(stderr, "kg explain: cannot read the text\n");
     return EXIT_FAILURE;
   }
@@ -671,7 +747,8 @@ static int cmd_explain(int argc, char **argv) {
   KgError err = {0};
   char *report = NULL;
   rc = EXIT_SUCCESS;
-  if (kg_rules_load(dir, on_message, NULL, &rules, &err) != KG_SUCCESS ||
+  if (kg_rules_load_cached(dir, cache, on_message, NULL, &rules, &err) !=
+          KG_SUCCESS ||
       kg_explain_text(rules, text, len, &report, &err) != KG_SUCCESS)
     rc = fail(&err);
   else
@@ -679,6 +756,7 @@ static int cmd_explain(int argc, char **argv) {
   kg_free_string(report);
   kg_rules_free(rules);
   free(text);
+  free(cache);
   return rc;
 }
 
