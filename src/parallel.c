@@ -1,9 +1,17 @@
 /*
  * parallel.c — the ordered parallel loop of parallel.h.
  *
- * One mutex and one condition variable: workers wait while the window is
- * full, the consumer waits for the next item to be done.  Items are big
- * (a document, a few thousand facts), so the lock is never the bottleneck.
+ * The calling thread is one of the `threads`: it consumes the items in
+ * order and, while the next one is not done yet, takes an item and works
+ * on it itself, beside threads - 1 workers.  So as many threads compute
+ * as there are cores, and a finished item does not wake a consumer that
+ * would preempt a worker to merge it (with one more thread than cores,
+ * that cost about 5 % of the CPU in scheduling).
+ *
+ * One mutex; workers wait on `window_open` while the window is full, the
+ * caller waits on `next_done` for the item it must consume next, and each
+ * is woken only for that.  Items are big (a document, a few thousand
+ * facts), so the lock is never the bottleneck.
  */
 #include "parallel.h"
 
@@ -19,44 +27,62 @@ typedef struct {
   void *ctx;
   bool *done;
   size_t next;     /* next item to take */
-  size_t consumed; /* items consumed so far */
+  size_t consumed; /* items consumed so far: the caller needs done[this] */
   bool stop;
   pthread_mutex_t lock;
-  pthread_cond_t changed;
+  pthread_cond_t window_open, next_done;
 } Loop;
+
+static bool may_take(const Loop *l) {
+  return l->next < l->n && l->next < l->consumed + l->window;
+}
+
+/* Work on the next item (the lock held on entry and on return). */
+static void take_one(Loop *l) {
+  size_t i = l->next++;
+  pthread_mutex_unlock(&l->lock);
+  l->work(l->ctx, i);
+  pthread_mutex_lock(&l->lock);
+  l->done[i] = true;
+  if (i == l->consumed)
+    pthread_cond_signal(&l->next_done);
+}
 
 static void *worker(void *arg) {
   Loop *l = arg;
   pthread_mutex_lock(&l->lock);
   for (;;) {
-    while (!l->stop && l->next < l->n && l->next >= l->consumed + l->window)
-      pthread_cond_wait(&l->changed, &l->lock);
+    while (!l->stop && l->next < l->n && !may_take(l))
+      pthread_cond_wait(&l->window_open, &l->lock);
     if (l->stop || l->next >= l->n)
       break;
-    size_t i = l->next++;
-    pthread_mutex_unlock(&l->lock);
-    l->work(l->ctx, i);
-    pthread_mutex_lock(&l->lock);
-    l->done[i] = true;
-    pthread_cond_broadcast(&l->changed);
+    take_one(l);
   }
   pthread_mutex_unlock(&l->lock);
   return NULL;
 }
 
+/* The caller's loop.  When it waits, the item it needs was taken (it
+ * takes every untaken one the window allows), so a worker has it and
+ * signals when done. */
 static KgStatus consume_all(Loop *l, KgConsumeFunc consume) {
   KgStatus st = KG_SUCCESS;
-  for (size_t i = 0; !st && i < l->n; i++) {
-    pthread_mutex_lock(&l->lock);
-    while (!l->done[i])
-      pthread_cond_wait(&l->changed, &l->lock);
-    pthread_mutex_unlock(&l->lock);
-    st = consume(l->ctx, i);
-    pthread_mutex_lock(&l->lock);
-    l->consumed = i + 1;
-    pthread_cond_broadcast(&l->changed);
-    pthread_mutex_unlock(&l->lock);
+  pthread_mutex_lock(&l->lock);
+  while (!st && l->consumed < l->n) {
+    size_t i = l->consumed;
+    if (l->done[i]) {
+      pthread_mutex_unlock(&l->lock);
+      st = consume(l->ctx, i);
+      pthread_mutex_lock(&l->lock);
+      l->consumed = i + 1;
+      pthread_cond_broadcast(&l->window_open);
+    } else if (may_take(l)) {
+      take_one(l);
+    } else {
+      pthread_cond_wait(&l->next_done, &l->lock);
+    }
   }
+  pthread_mutex_unlock(&l->lock);
   return st;
 }
 
@@ -80,6 +106,7 @@ KgStatus kg_parallel_ordered(size_t n, unsigned threads, size_t window,
             0,
             false,
             PTHREAD_MUTEX_INITIALIZER,
+            PTHREAD_COND_INITIALIZER,
             PTHREAD_COND_INITIALIZER};
   pthread_t *tids = kg_calloc(threads, sizeof *tids);
   if (!l.done || !tids) {
@@ -87,14 +114,14 @@ KgStatus kg_parallel_ordered(size_t n, unsigned threads, size_t window,
     kg_free(tids);
     return KG_ERR_NOMEM;
   }
-  unsigned started = 0;
-  while (started < threads &&
+  unsigned started = 0; /* workers that could not start: the caller works */
+  while (started < threads - 1 &&
          pthread_create(&tids[started], NULL, worker, &l) == 0)
     started++;
-  KgStatus st = started ? consume_all(&l, consume) : KG_ERR_INTERNAL;
+  KgStatus st = consume_all(&l, consume);
   pthread_mutex_lock(&l.lock);
   l.stop = true;
-  pthread_cond_broadcast(&l.changed);
+  pthread_cond_broadcast(&l.window_open);
   pthread_mutex_unlock(&l.lock);
   for (unsigned t = 0; t < started; t++)
     pthread_join(tids[t], NULL);

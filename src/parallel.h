@@ -1,7 +1,8 @@
 /*
  * parallel.h — an ordered parallel loop: items are worked on by a pool of
- * threads in any order and consumed by the calling thread strictly in
- * order, so whatever the thread count the consumer sees the same sequence.
+ * threads (the calling thread among them) in any order and consumed by
+ * the calling thread strictly in order, so whatever the thread count the
+ * consumer sees the same sequence.
  * At most `window` items are in flight beyond the last one consumed, which
  * bounds the memory their results hold.
  */
@@ -12,14 +13,15 @@
 
 #include <stddef.h>
 
-/** Work on item i; runs in a pool thread, never twice for one i. */
+/** Work on item i; runs in any of the threads, never twice for one i. */
 typedef void (*KgWorkFunc)(void *ctx, size_t i);
 /** Consume item i after its work; runs in the calling thread, in order.
  * A non-success status stops the loop and is returned. */
 typedef KgStatus (*KgConsumeFunc)(void *ctx, size_t i);
 
 /**
- * Run work and consume over items 0..n-1.  With threads <= 1 everything
+ * Run work and consume over items 0..n-1 on `threads` threads: the
+ * calling thread and threads - 1 workers.  With threads <= 1 everything
  * runs in the calling thread, one item after the other.  When the loop
  * stops early, items past the failed one may have been worked on but are
  * never consumed: the caller releases what their work left.
