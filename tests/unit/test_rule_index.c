@@ -79,12 +79,14 @@ static uint32_t next(uint32_t *x) {
 }
 
 /* Random text over a small alphabet (two ASCII letters and two Chinese
- * characters sharing their first UTF-8 bytes), so strings often overlap. */
-static void random_text(uint32_t *x, char *buf, size_t chars) {
-  static const char *const alpha[] = {"a", "b", "发", "叒"};
+ * characters sharing their first UTF-8 bytes), so strings often overlap;
+ * with k = 6, also 収 (sharing two bytes with those) and 中, which the
+ * strings never hold. */
+static void random_text(uint32_t *x, char *buf, size_t chars, unsigned k) {
+  static const char *const alpha[] = {"a", "b", "发", "叒", "収", "中"};
   buf[0] = '\0';
   for (size_t i = 0; i < chars; i++)
-    strcat(buf, alpha[next(x) % 4]);
+    strcat(buf, alpha[next(x) % k]);
 }
 
 Test(litscan, agrees_with_substring_search) {
@@ -95,12 +97,12 @@ Test(litscan, agrees_with_substring_search) {
     uint32_t ids[40], seen[40] = {0}, out[40];
     size_t n = 1 + next(&x) % 40;
     for (size_t i = 0; i < n; i++) {
-      random_text(&x, words[i], 1 + next(&x) % 4);
+      random_text(&x, words[i], 1 + next(&x) % 4, 4);
       ptrs[i] = words[i];
     }
     KgLitScan *ls = scan_of(ptrs, n, ids);
-    char text[400];
-    random_text(&x, text, 1 + next(&x) % 60);
+    char text[200];
+    random_text(&x, text, 1 + next(&x) % 60, 6);
     size_t k = kg_litscan_find(ls, text, strlen(text), seen, 1, out);
     bool has[40] = {0};
     for (size_t i = 0; i < k; i++)
@@ -110,4 +112,19 @@ Test(litscan, agrees_with_substring_search) {
                    "round %d: '%s' in '%s'", round, words[i], text);
     kg_litscan_free(ls);
   }
+}
+
+/* A string need not be whole UTF-8 characters (a lone lead byte): it is
+ * found wherever a search finds it. */
+Test(litscan, partial_characters_still_found) {
+  static const char *const words[] = {"\xE5", "发布", "中"};
+  uint32_t ids[3], seen[3] = {0};
+  KgLitScan *ls = scan_of(words, 3, ids);
+  char *s = found(ls, "中文发布", seen, 1);
+  cr_expect_str_eq(s, "0,1,2");
+  kg_free(s);
+  s = found(ls, "収", seen, 2); /* E5 8F 8E */
+  cr_expect_str_eq(s, "0");
+  kg_free(s);
+  kg_litscan_free(ls);
 }
