@@ -25,12 +25,25 @@ typedef struct {
   KG_VEC(const char *) aliases;
 } Entity;
 
-/* An interned string with its hash: growing an index rehashes every
- * string, and probes compare hashes before text. */
+/* An interned string with its hash and length: growing an index rehashes
+ * every string, and probes compare hashes and lengths before text. */
 typedef struct {
   char *s;
   uint64_t hash;
+  size_t len;
 } Interned;
+
+/* Interned strings are copied into blocks freed with the store: a
+ * document's store interns a few hundred strings and drops them all at
+ * once, and one malloc and free each cost more than the copy. */
+typedef struct Block {
+  struct Block *next;
+  size_t used, cap;
+  char data[];
+} Block;
+
+#define BLOCK_MIN 4096
+#define BLOCK_MAX ((size_t)1 << 20)
 
 typedef struct {
   KgDocView view; /* strings interned */
@@ -44,6 +57,7 @@ typedef struct {
 
 struct KgFactStore {
   KG_VEC(Interned) strings;
+  Block *blocks; /* the newest first */
   Index string_index;
   KG_VEC(Entity) entities;
   Index entity_index;
@@ -105,8 +119,7 @@ static void index_clear(Index *ix) {
 
 /* Eight bytes per step: the store hashes every string it is given, and
  * sentences are long.  The values only place items in the indexes. */
-static uint64_t str_hash(const char *s) {
-  size_t n = strlen(s);
+static uint64_t str_hash_n(const char *s, size_t n) {
   uint64_t h = 0x9E3779B97F4A7C15ull ^ n, w;
   for (; n >= 8; n -= 8, s += 8) {
     memcpy(&w, s, 8);
@@ -119,20 +132,52 @@ static uint64_t str_hash(const char *s) {
   return h ^ (h >> 29);
 }
 
+static uint64_t str_hash(const char *s) {
+  return str_hash_n(s, strlen(s));
+}
+
+/* A copy of s[0, n] (its NUL included) in the store's blocks. */
+static char *block_copy(KgFactStore *fs, const char *s, size_t n) {
+  Block *b = fs->blocks;
+  if (!b || b->cap - b->used <= n) {
+    size_t cap = b && b->cap < BLOCK_MAX ? 2 * b->cap
+                 : b                     ? BLOCK_MAX
+                                         : BLOCK_MIN;
+    if (cap <= n)
+      cap = n + 1;
+    Block *nb = kg_malloc(sizeof *nb + cap);
+    if (!nb)
+      return NULL;
+    *nb = (Block){b, 0, cap};
+    fs->blocks = b = nb;
+  }
+  char *p = b->data + b->used;
+  memcpy(p, s, n + 1);
+  b->used += n + 1;
+  return p;
+}
+
 static uint64_t string_hash_at(const KgFactStore *fs, size_t i) {
   return fs->strings.items[i].hash;
 }
 
-/* The key of a probe of the string index: the text and its hash. */
+/* The key of a probe of the string index: the text, its hash, length. */
 typedef struct {
   const char *s;
   uint64_t hash;
+  size_t len;
 } StrKey;
+
+static StrKey str_key(const char *s) {
+  size_t n = strlen(s);
+  return (StrKey){s, str_hash_n(s, n), n};
+}
 
 static bool string_eq(const KgFactStore *fs, size_t i, const void *key) {
   const StrKey *k = key;
   const Interned *in = &fs->strings.items[i];
-  return in->hash == k->hash && strcmp(in->s, k->s) == 0;
+  return in->hash == k->hash && in->len == k->len &&
+         memcmp(in->s, k->s, k->len) == 0;
 }
 
 /* The interned copy of s (NULL stays NULL; NULL also on OOM with *oom). */
@@ -141,16 +186,14 @@ static const char *intern(KgFactStore *fs, const char *s, bool *oom) {
     return NULL;
   if (!index_reserve(fs, &fs->string_index, fs->strings.len, string_hash_at))
     return *oom = true, NULL;
-  StrKey k = {s, str_hash(s)};
+  StrKey k = str_key(s);
   size_t at = index_probe(fs, &fs->string_index, k.hash, string_eq, &k);
   size_t slot = fs->string_index.slots[at];
   if (slot)
     return fs->strings.items[slot - 1].s;
-  Interned in = {kg_strdup(s), k.hash};
-  if (!in.s || !kg_vec_push(&fs->strings, in)) {
-    kg_free(in.s);
-    return *oom = true, NULL;
-  }
+  Interned in = {block_copy(fs, s, k.len), k.hash, k.len};
+  if (!in.s || !kg_vec_push(&fs->strings, in))
+    return *oom = true, NULL; /* a copy stays in its block until the end */
   fs->string_index.slots[at] = fs->strings.len;
   return in.s;
 }
@@ -159,7 +202,7 @@ static const char *intern(KgFactStore *fs, const char *s, bool *oom) {
 static const char *lookup(const KgFactStore *fs, const char *s) {
   if (!s || !fs->string_index.cap)
     return NULL;
-  StrKey k = {s, str_hash(s)};
+  StrKey k = str_key(s);
   size_t at = index_probe(fs, &fs->string_index, k.hash, string_eq, &k);
   size_t slot = fs->string_index.slots[at];
   return slot ? fs->strings.items[slot - 1].s : NULL;
@@ -190,8 +233,10 @@ void kg_fact_store_limit_evidence(KgFactStore *fs, size_t limit) {
 void kg_fact_store_free(KgFactStore *fs) {
   if (!fs)
     return;
-  for (size_t i = 0; i < fs->strings.len; i++)
-    kg_free(fs->strings.items[i].s);
+  for (Block *b = fs->blocks, *next; b; b = next) {
+    next = b->next;
+    kg_free(b);
+  }
   kg_vec_free(&fs->strings);
   for (size_t i = 0; i < fs->entities.len; i++)
     kg_vec_free(&fs->entities.items[i].aliases);
