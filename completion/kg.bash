@@ -29,9 +29,9 @@ _kg() {
   esac
   local opts
   case $cmd in
-    build) opts="-r --rules -o --out -f --format --base -j --jobs --max-file-size --strict --diff-against --json -q --quiet -v --verbose --layout --focus --depth --predicates --types --min-support --help" ;;
-    check) opts="-r --rules --help" ;;
-    explain) opts="-r --rules --help" ;;
+    build) opts="-r --rules -o --out -f --format --base -j --jobs --max-file-size --no-cache --strict --diff-against --json -q --quiet -v --verbose --layout --focus --depth --predicates --types --min-support --help" ;;
+    check) opts="-r --rules --no-cache --help" ;;
+    explain) opts="-r --rules --no-cache --help" ;;
     render) opts="-o --output -f --format --layout --focus --depth --predicates --types --min-support --help" ;;
     diff) opts="-f --format -o --output --stat --color --help" ;;
   esac

@@ -10,7 +10,9 @@
  * root), so a row has one entry per distinct byte of the strings, not
  * 256.  Each state also knows the nearest state on its failure chain,
  * itself included, where a string ends.  Scanning is then one table step
- * per byte plus a test.
+ * per byte plus a test.  The steps depend on each other, so their cost is
+ * the latency of the table: with a thousand rules it outgrows the L2
+ * cache, so states are stored in 16 bits when they fit (half the bytes).
  */
 #include "litscan.h"
 
@@ -29,10 +31,11 @@ struct KgLitScan {
   uint32_t n_lits;
   uint16_t column[256]; /* byte -> column of delta (0: in no string) */
   uint32_t n_columns;
-  uint32_t *delta; /* states x columns: the next state */
-  uint32_t *fail;  /* per state: failure link */
-  uint32_t *dict;  /* per state: nearest output state on the chain, or 0 */
-  int32_t *lit;    /* per state: id of the string ending here, or -1 */
+  uint32_t *delta;   /* states x columns: the next state */
+  uint16_t *delta16; /* the same when every state fits (then delta NULL) */
+  uint32_t *fail;    /* per state: failure link */
+  uint32_t *dict;    /* per state: nearest output state on the chain, or 0 */
+  int32_t *lit;      /* per state: id of the string ending here, or -1 */
 };
 
 KgLitScan *kg_litscan_new(void) {
@@ -50,6 +53,7 @@ void kg_litscan_free(KgLitScan *ls) {
     return;
   kg_vec_free(&ls->trie);
   kg_free(ls->delta);
+  kg_free(ls->delta16);
   kg_free(ls->fail);
   kg_free(ls->dict);
   kg_free(ls->lit);
@@ -129,6 +133,18 @@ static void fill_row(KgLitScan *ls, const uint32_t *order, const uint32_t *rank,
   ls->dict[i] = ls->lit[i] >= 0 ? i : i ? ls->dict[ls->fail[i]] : 0;
 }
 
+/* Move delta to 16-bit entries; on failure it stays as it is. */
+static void narrow(KgLitScan *ls, size_t cells) {
+  uint16_t *d = kg_malloc(cells * sizeof *d);
+  if (!d)
+    return;
+  for (size_t i = 0; i < cells; i++)
+    d[i] = (uint16_t)ls->delta[i];
+  kg_free(ls->delta);
+  ls->delta = NULL;
+  ls->delta16 = d;
+}
+
 bool kg_litscan_compile(KgLitScan *ls) {
   size_t n = ls->trie.len;
   assign_columns(ls);
@@ -147,17 +163,21 @@ bool kg_litscan_compile(KgLitScan *ls) {
   kg_free(order);
   kg_free(rank);
   kg_vec_free(&ls->trie); /* not needed for scanning */
+  if (ok && n <= UINT16_MAX)
+    narrow(ls, n * ls->n_columns);
   return ok;
 }
 
-size_t kg_litscan_find(const KgLitScan *ls, const char *text, size_t len,
-                       uint32_t *seen, uint32_t stamp, uint32_t *out) {
-  size_t n = 0, w = ls ? ls->n_columns : 0;
+/* The scan, for either width of delta (the compiler makes one loop of
+ * each, as narrow is a constant in each call). */
+static inline size_t scan(const KgLitScan *ls, bool narrow, const char *text,
+                          size_t len, uint32_t *seen, uint32_t stamp,
+                          uint32_t *out) {
+  size_t n = 0, w = ls->n_columns;
   uint32_t s = 0;
-  if (!ls || !ls->n_lits)
-    return 0;
   for (size_t i = 0; i < len; i++) {
-    s = ls->delta[s * w + ls->column[(uint8_t)text[i]]];
+    size_t cell = s * w + ls->column[(uint8_t)text[i]];
+    s = narrow ? ls->delta16[cell] : ls->delta[cell];
     for (uint32_t o = ls->dict[s]; o; o = ls->dict[ls->fail[o]]) {
       uint32_t id = (uint32_t)ls->lit[o];
       if (seen[id] != stamp) {
@@ -167,4 +187,12 @@ size_t kg_litscan_find(const KgLitScan *ls, const char *text, size_t len,
     }
   }
   return n;
+}
+
+size_t kg_litscan_find(const KgLitScan *ls, const char *text, size_t len,
+                       uint32_t *seen, uint32_t stamp, uint32_t *out) {
+  if (!ls || !ls->n_lits)
+    return 0;
+  return ls->delta16 ? scan(ls, true, text, len, seen, stamp, out)
+                     : scan(ls, false, text, len, seen, stamp, out);
 }

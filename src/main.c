@@ -158,7 +158,7 @@ static const char build_help[] =
     "                          (default: ttl,dot,svg)\n"
     "      --base IRI          base of every IRI (default: " KG_DEFAULT_BASE
     ")\n"
-    "  -j, --jobs N            worker threads (default: number of cores)\n"
+    "  -j, --jobs N            threads (default: number of cores)\n"
     "      --max-file-size N   skip files larger than N bytes (default 64M;\n"
     "                          suffixes K, M, G)\n"
     "      --strict            any warning fails the build (exit 1)\n"

@@ -375,9 +375,11 @@ static bool on_match(Doc *d, const KgRule *r, const PCRE2_SIZE *ov) {
 
 /* ------------------------------------------------------------ rules */
 
-static bool prefilter(const KgRule *r, uint32_t present) {
-  for (size_t i = 0; i < r->need.len; i++)
-    if (!(r->need.items[i] & present))
+/* Does the sentence have a mention of a type each of rule i's type
+ * masks wants? */
+static bool prefilter(const KgLitIndex *x, size_t i, uint32_t present) {
+  for (uint32_t k = x->need_first[i]; k < x->need_first[i + 1]; k++)
+    if (!(x->need_mask[k] & present))
       return false;
   return true;
 }
@@ -565,9 +567,9 @@ static KgStatus match_candidates(Doc *d, size_t si, const Report *rep) {
       size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
       if (i >= n)
         break;
-      const KgRule *r = &d->rs->rules.items[i];
-      if (!prefilter(r, present))
+      if (!prefilter(&d->rs->index, i, present))
         continue;
+      const KgRule *r = &d->rs->rules.items[i];
       if (!image && !(image = build_image(d, si)))
         return KG_ERR_NOMEM;
       KgStatus st = match_rule(d, r, rep);
@@ -860,9 +862,9 @@ static KgStatus explain_sentence(Doc *d, size_t si, KgBuf *out) {
   explain_mentions(d, si, out);
   size_t shown = 0;
   for (size_t i = 0; i < d->rs->rules.len; i++) {
-    const KgRule *r = &d->rs->rules.items[i];
-    if (!prefilter(r, d->ms.present[si]))
+    if (!prefilter(&d->rs->index, i, d->ms.present[si]))
       continue;
+    const KgRule *r = &d->rs->rules.items[i];
     shown++;
     KgStatus st = explain_rule(d, r, out);
     if (st)

@@ -147,6 +147,11 @@ typedef struct {
   uint32_t *ref_first;  /* n_lits + 1: CSR of the refs each piece meets */
   uint32_t *ref_index;
   bool *ref_free; /* per ref: no piece is sure to be there, always run */
+  /* every rule's KgRule.need side by side (CSR, n_rules + 1): the type
+   * test runs on most candidates, and reading it from each rule's own
+   * struct and array missed the cache twice per rule */
+  uint32_t *need_first;
+  uint32_t *need_mask;
 } KgLitIndex;
 
 typedef struct {

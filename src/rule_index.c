@@ -115,12 +115,31 @@ static void count_pairs(KgRuleSet *rs) {
   }
 }
 
+/* The rules' type prefilters in two flat arrays. */
+static bool gather_needs(const KgRuleSet *rs, KgLitIndex *x) {
+  size_t n = rs->rules.len, total = 0;
+  for (size_t i = 0; i < n; i++)
+    total += rs->rules.items[i].need.len;
+  x->need_first = kg_calloc(n + 1, sizeof *x->need_first);
+  x->need_mask = kg_calloc(total ? total : 1, sizeof *x->need_mask);
+  if (!x->need_first || !x->need_mask)
+    return false;
+  for (size_t i = 0, k = 0; i < n; i++) {
+    const KgRule *r = &rs->rules.items[i];
+    x->need_first[i] = (uint32_t)k;
+    for (size_t j = 0; j < r->need.len; j++)
+      x->need_mask[k++] = r->need.items[j];
+  }
+  x->need_first[n] = (uint32_t)total;
+  return true;
+}
+
 bool kg_rule_index_build(KgRuleSet *rs) {
   KgLitIndex *x = &rs->index;
   PairVec rules = {0}, refs = {0};
   count_pairs(rs);
   bool ok = (x->scan = kg_litscan_new()) != NULL && gather(rs, &rules, &refs) &&
-            kg_litscan_compile(x->scan);
+            kg_litscan_compile(x->scan) && gather_needs(rs, x);
   uint32_t n = kg_litscan_count(x->scan);
   ok = ok && to_csr(&rules, n, &x->rule_first, &x->rule_group) &&
        to_csr(&refs, n, &x->ref_first, &x->ref_index);
@@ -139,5 +158,7 @@ void kg_rule_index_free(KgRuleSet *rs) {
   kg_free(x->ref_first);
   kg_free(x->ref_index);
   kg_free(x->ref_free);
+  kg_free(x->need_first);
+  kg_free(x->need_mask);
   memset(x, 0, sizeof *x);
 }
