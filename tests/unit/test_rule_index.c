@@ -128,3 +128,36 @@ Test(litscan, partial_characters_still_found) {
   kg_free(s);
   kg_litscan_free(ls);
 }
+
+/* More states than 16 bits hold: the automaton keeps 32-bit states, and
+ * finds the same as a search. */
+Test(litscan, wide_automaton_agrees_with_substring_search) {
+  enum { N = 10000, L = 10 }; /* about 80,000 states */
+  static char words[N][L + 1];
+  uint32_t x = 777, ids[N];
+  KgLitScan *ls = kg_litscan_new();
+  for (size_t i = 0; i < N; i++) {
+    for (size_t k = 0; k < L; k++)
+      words[i][k] = (char)('a' + next(&x) % 26);
+    cr_assert(kg_litscan_add(ls, words[i], L, &ids[i]));
+  }
+  cr_assert(kg_litscan_compile(ls));
+  char text[4 * L + 1] = {0};
+  memcpy(text, "xx", 2);
+  memcpy(text + 2, words[17], L);
+  memcpy(text + 2 + L, words[4242], L);
+  uint32_t n = kg_litscan_count(ls);
+  uint32_t *seen = kg_calloc(n, sizeof *seen), *out = kg_calloc(n, 4);
+  size_t k = kg_litscan_find(ls, text, strlen(text), seen, 1, out);
+  size_t want = 0;
+  for (size_t i = 0; i < N; i++)
+    if (strstr(text, words[i]) && seen[ids[i]] == 1)
+      want++;
+    else
+      cr_assert(!strstr(text, words[i]), "'%s' missed", words[i]);
+  cr_expect_eq(k, want);
+  cr_expect_geq(k, 2);
+  kg_free(seen);
+  kg_free(out);
+  kg_litscan_free(ls);
+}
