@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FIXTURES "tests/fixtures/gazetteer/"
 
@@ -625,8 +626,10 @@ static void log_msg(void *ctx, const KgError *e) {
 }
 
 Test(gazetteer, load_relations) {
-  const char *onto_path = "/tmp/kg_test_gaz_rel_onto.ttl",
-             *ent_path = "/tmp/kg_test_gaz_rel_entities.ttl";
+  char dir[] = "/tmp/kg_test_gaz_rel_XXXXXX"; /* runs may overlap */
+  cr_assert_not_null(mkdtemp(dir));
+  char *onto_path = kg_strfmt("%s/ontology.ttl", dir),
+       *ent_path = kg_strfmt("%s/entities.ttl", dir);
   write_file(onto_path,
              "@prefix kgo: <http://example.org/kg/ontology#> .\n"
              "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
@@ -692,4 +695,7 @@ Test(gazetteer, load_relations) {
   kg_ontology_free(onto);
   remove(onto_path);
   remove(ent_path);
+  rmdir(dir);
+  kg_free(onto_path);
+  kg_free(ent_path);
 }
