@@ -200,6 +200,7 @@ typedef struct {
   uint16_t *ckeys;    /* char edge: index3 of the character, sorted */
   uint32_t *ctargets; /* char edge: ref three bytes down */
   uint64_t *cmask;    /* node id: bit (index3 & 63) of each char edge */
+  size_t longest;     /* bytes of the longest key */
 } Automaton;
 
 struct KgGazetteer {
@@ -917,6 +918,13 @@ static KgStatus finish(Automaton *a) {
   return ok ? KG_SUCCESS : KG_ERR_NOMEM;
 }
 
+static void note_longest(KgGazetteer *g) {
+  g->ac.longest = 0;
+  for (size_t i = 0; i < g->patterns.len; i++)
+    if (g->patterns.items[i].len > g->ac.longest)
+      g->ac.longest = g->patterns.items[i].len;
+}
+
 KgStatus kg_gazetteer_compile(KgGazetteer *g) {
   if (!g)
     return KG_ERR_BAD_ARG;
@@ -945,6 +953,7 @@ KgStatus kg_gazetteer_compile(KgGazetteer *g) {
   link_failures(&g->ac, b.stack);
   if ((st = finish(&g->ac)) != KG_SUCCESS)
     goto done;
+  note_longest(g);
   g->compiled = true;
   st = KG_SUCCESS;
 done:
@@ -1062,12 +1071,59 @@ static inline size_t advance(const Automaton *a, uint32_t *s,
   }
 }
 
+/* One pass of the automaton over text[at, end): its state and place. */
+typedef struct {
+  size_t at, end;
+  uint32_t s;
+} Pass;
+
+/* Step p once; false when out of memory. */
+static inline bool pass_step(const Automaton *a, Pass *p, const char *text,
+                             size_t len, KgGazMatchVec *out) {
+  p->at += advance(a, &p->s, (const unsigned char *)text, p->at, len);
+  return !(p->s & OUT_BIT) ||
+         collect(a, text, len, p->at, p->s & ~OUT_BIT, out);
+}
+
+/* A long text as two passes at once.  The scan is bound by the latency
+ * of the automaton's memory, one step waiting for the last; two
+ * independent passes overlap their waits.  The second starts early
+ * enough (a key's length, back to a character boundary) that every key
+ * lies whole in one of them; a key both find is one candidate twice,
+ * which selection drops. */
+static bool match_halves(const Automaton *a, const char *text, size_t len,
+                         KgGazMatchVec *out) {
+  size_t mid = len / 2, b0 = mid - a->longest;
+  while (b0 > 0 && is_cont((unsigned char)text[b0]))
+    b0--;
+  Pass x = {0, mid, 0}, y = {b0, len, 0};
+  bool ok = true;
+  while (ok && x.at < x.end && y.at < y.end)
+    ok = pass_step(a, &x, text, len, out) && pass_step(a, &y, text, len, out);
+  while (ok && x.at < x.end)
+    ok = pass_step(a, &x, text, len, out);
+  while (ok && y.at < y.end)
+    ok = pass_step(a, &y, text, len, out);
+  return ok;
+}
+
+/* Texts shorter than this are scanned in one pass: too short to gain. */
+#define HALVES_MIN 4096
+
 KgStatus kg_gazetteer_match(const KgGazetteer *g, const char *text, size_t len,
                             KgGazMatchVec *out) {
   if (!g || !out || (!text && len) || !g->compiled)
     return KG_ERR_BAD_ARG;
   const Automaton *a = &g->ac;
   size_t start = out->len, pending = out->len;
+  if (len >= HALVES_MIN && len >= 8 * a->longest) {
+    if (!match_halves(a, text, len, out)) {
+      out->len = start;
+      return KG_ERR_NOMEM;
+    }
+    select_matches(out, start);
+    return KG_SUCCESS;
+  }
   const unsigned char *t = (const unsigned char *)text;
   uint32_t s = 0;
   for (size_t i = 0; i < len;) {
@@ -2323,6 +2379,7 @@ static KgStatus restore_from(KgGazetteer *g, Snap *s) {
                                   S_CTARGET, S_CMASK};
   for (size_t i = 0; i < sizeof automaton / sizeof *automaton; i++)
     snap_take(s, automaton[i]);
+  note_longest(g);
   g->compiled = true;
   return KG_SUCCESS;
 }

@@ -382,7 +382,8 @@ static size_t mixed_char(char *out) {
 
 /* Thousands of keys of 2 to 12 characters: a wide, deep trie whose tails
  * are long chains, checked against the naive matcher on text built from
- * pieces of the keys. */
+ * pieces of the keys.  The text is long, so the matcher scans it as two
+ * overlapping halves at once: a key across the middle must be found once. */
 Test(gazetteer, large_mixed_trie_agrees_with_naive_matcher) {
   srand(11);
   enum { N = 3000 };
