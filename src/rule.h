@@ -185,6 +185,16 @@ typedef struct {
 
 #define KG_SPARE_SCRATCH 64 /* more threads than this allocate their own */
 
+/* JIT slots are handed out side by side from blocks of the rule set: the
+ * matcher reads a candidate rule's slot on every sentence, and a slot
+ * malloc'ed on its own missed the cache nearly every time. */
+#define KG_SLOTS_PER_BLOCK 256
+typedef struct KgSlotBlock {
+  struct KgSlotBlock *next;
+  size_t used;
+  KgJitSlot slots[KG_SLOTS_PER_BLOCK];
+} KgSlotBlock;
+
 struct KgRuleSet {
   const KgOntology *onto;
   const KgGazetteer *gaz;
@@ -205,6 +215,7 @@ struct KgRuleSet {
   uint32_t max_aux_pairs; /* the same over refs and entity rules */
   /* tests: run rules and refs without the literal filter */
   bool no_literal_filter;
+  KgSlotBlock *slot_blocks; /* the newest first */
   /* PCRE2 match state that documents hand on to later ones (matcher.c);
    * a thread takes one by emptying a slot */
   _Atomic(void *) spare[KG_SPARE_SCRATCH];

@@ -565,21 +565,29 @@ static pcre2_code *compile_regex(Parser *p, const char *re, size_t src_off,
   return c;
 }
 
-/* A new, empty JIT slot; NULL when out of memory. */
+/* A new, empty JIT slot from the rule set's blocks; NULL when out of
+ * memory. */
 static KgJitSlot *new_slot(Parser *p) {
-  KgJitSlot *s = kg_malloc(sizeof *s);
-  if (!s) {
-    nomem(p);
-    return NULL;
+  KgRuleSet *rs = p->ld->rs;
+  KgSlotBlock *b = rs->slot_blocks;
+  if (!b || b->used == KG_SLOTS_PER_BLOCK) {
+    if (!(b = kg_malloc(sizeof *b))) {
+      nomem(p);
+      return NULL;
+    }
+    b->next = rs->slot_blocks;
+    b->used = 0;
+    rs->slot_blocks = b;
   }
+  KgJitSlot *s = &b->slots[b->used++];
   atomic_init(s, NULL);
   return s;
 }
 
+/* Free the slot's code (its memory goes with the rule set's blocks). */
 static void free_slot(KgJitSlot *s) {
   if (s)
-    pcre2_code_free(atomic_load(s));
-  kg_free(s);
+    pcre2_code_free(atomic_exchange(s, NULL));
 }
 
 /* A regex embedded in a rule may not name groups: those names belong to
@@ -1777,6 +1785,10 @@ void kg_ruleset_free(KgRuleSet *rs) {
   kg_vec_free(&rs->guard_codes);
   kg_vec_free(&rs->qualifies);
   kg_strvec_free(&rs->files);
+  for (KgSlotBlock *b = rs->slot_blocks, *next; b; b = next) {
+    next = b->next;
+    kg_free(b);
+  }
   kg_free(rs);
 }
 
