@@ -408,7 +408,7 @@ static void literal_filter(Doc *d, size_t si) {
         d->rule_seen[r] = stamp;
         d->rule_groups[r] = 0;
       }
-      if (++d->rule_groups[r] == rs->rules.items[r].must.len)
+      if (++d->rule_groups[r] == x->n_must[r])
         d->cand[r / 64] |= (uint64_t)1 << (r % 64);
     }
   }

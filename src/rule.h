@@ -152,6 +152,7 @@ typedef struct {
    * struct and array missed the cache twice per rule */
   uint32_t *need_first;
   uint32_t *need_mask;
+  uint32_t *n_must; /* per rule: its KgRule.must.len, for the same reason */
 } KgLitIndex;
 
 typedef struct {

@@ -115,17 +115,19 @@ static void count_pairs(KgRuleSet *rs) {
   }
 }
 
-/* The rules' type prefilters in two flat arrays. */
+/* The rules' type prefilters and must counts in flat arrays. */
 static bool gather_needs(const KgRuleSet *rs, KgLitIndex *x) {
   size_t n = rs->rules.len, total = 0;
   for (size_t i = 0; i < n; i++)
     total += rs->rules.items[i].need.len;
   x->need_first = kg_calloc(n + 1, sizeof *x->need_first);
   x->need_mask = kg_calloc(total ? total : 1, sizeof *x->need_mask);
-  if (!x->need_first || !x->need_mask)
+  x->n_must = kg_calloc(n + 1, sizeof *x->n_must);
+  if (!x->need_first || !x->need_mask || !x->n_must)
     return false;
   for (size_t i = 0, k = 0; i < n; i++) {
     const KgRule *r = &rs->rules.items[i];
+    x->n_must[i] = (uint32_t)r->must.len;
     x->need_first[i] = (uint32_t)k;
     for (size_t j = 0; j < r->need.len; j++)
       x->need_mask[k++] = r->need.items[j];
@@ -160,5 +162,6 @@ void kg_rule_index_free(KgRuleSet *rs) {
   kg_free(x->ref_free);
   kg_free(x->need_first);
   kg_free(x->need_mask);
+  kg_free(x->n_must);
   memset(x, 0, sizeof *x);
 }
