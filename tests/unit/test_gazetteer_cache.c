@@ -124,6 +124,18 @@ static void describe(const KgGazetteer *g, const char *text, KgBuf *out) {
   kg_free(t);
 }
 
+/* The end of a round-trip test: the snapshot file, the entities file
+ * and both gazetteers. */
+static void round_trip_free(int fd, char *path, KgGazetteer *g, KgGazetteer *r,
+                            KgBuf *msgs) {
+  close(fd);
+  unlink(path);
+  kg_free(path);
+  kg_gazetteer_free(g);
+  kg_gazetteer_free(r);
+  kg_buf_free(msgs);
+}
+
 static const char *probe =
     "流明实验室发布了羽笔7B；Lumen Labs says Quill 7B Turbo beats QUILL. "
     "港湾AI与Harbor Tech的梅蘭 (Mei Lan) 评价 quill-7b 和 Quill7BTurbo，"
@@ -156,12 +168,7 @@ Test(gazcache, round_trip_is_identical) {
   describe(r, "墨笔和流明", &b);
   cr_assert_str_eq(a.data, b.data);
   cr_assert(strstr(b.data, "match 0-6 Quill"), "%s", b.data);
-  close(fd);
-  unlink(path);
-  kg_free(path);
-  kg_gazetteer_free(g);
-  kg_gazetteer_free(r);
-  kg_buf_free(&msgs);
+  round_trip_free(fd, path, g, r, &msgs);
   kg_buf_free(&a);
   kg_buf_free(&b);
 }
@@ -191,14 +198,9 @@ Test(gazcache, round_trip_large) {
   describe(r, text.data, &b);
   cr_assert_str_eq(a.data, b.data);
   cr_assert(strstr(b.data, "match "), "no match at all");
-  close(fd);
-  unlink(path);
-  kg_free(path);
-  kg_gazetteer_free(g);
-  kg_gazetteer_free(r);
+  round_trip_free(fd, path, g, r, &msgs);
   kg_buf_free(&ttl);
   kg_buf_free(&text);
-  kg_buf_free(&msgs);
   kg_buf_free(&a);
   kg_buf_free(&b);
 }
@@ -318,12 +320,7 @@ Test(gazcache, messages_are_kept) {
   cr_assert_eq(back[1].line, 3);
   cr_assert_str_eq(back[1].file, path);
   kg_free(back);
-  close(fd);
-  unlink(path);
-  kg_free(path);
-  kg_gazetteer_free(g);
-  kg_gazetteer_free(r);
-  kg_buf_free(&msgs);
+  round_trip_free(fd, path, g, r, &msgs);
 }
 
 /* The snapshot files in dir: count, and the name of one. */
