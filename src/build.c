@@ -275,12 +275,7 @@ static KgStatus extract_prepared(const KgRules *rules, const char *key,
                            on_match_fact, &d, on_msg, msg_ctx, &ms);
   if (!st) {
     const KgDocText *doc = &p->doc;
-    KgDocView view = {key,
-                      doc->sha256,
-                      kg_normalizer_lang(rules->norm, doc->text, doc->len),
-                      doc->format,
-                      n,
-                      doc->bytes};
+    KgDocView view = {key, doc->sha256, p->nt.lang, doc->format, n, doc->bytes};
     st = kg_fact_store_add_document(store, &view);
   }
   if (stats) {

@@ -351,12 +351,18 @@ void kg_normalizer_free(KgNormalizer *n) {
 /* ------------------------------------------------------------ output */
 
 /* The growing result; begin/end are NULL for a key (no map wanted). */
+/* Letters seen, for the language (see kg_normalizer_lang). */
+typedef struct {
+  size_t han, trad, other;
+} LangCount;
+
 typedef struct {
   char *text;
   uint32_t *begin, *end;
   size_t len, cap;
   bool map;
   bool failed;
+  LangCount lang; /* of the input, counted on the way */
 } Out;
 
 static bool out_reserve(Out *o, size_t extra) {
@@ -567,6 +573,53 @@ static inline size_t decode_at(const unsigned char *u, size_t i, size_t len,
   return kg_utf8_decode((const char *)u + i, len - i, cp);
 }
 
+/* ------------------------------------------------------------ language */
+
+/*
+ * The language: Han characters are weighed against other letters (ASCII
+ * and other alphabetic code points).  Text is "zh" when it has a Han
+ * character and Han makes up at least 20% of its letters — a Chinese
+ * sentence quoting English terms stays "zh", an English one naming a
+ * Chinese company stays "en".  A "zh" text is "zh-Hant" when at least two
+ * of its Han characters, and more than 10% of them, are traditional-only
+ * (changed by the T→S table); simplified text almost never has those.
+ * kg_normalize counts as it goes; kg_normalizer_lang makes a pass.
+ */
+
+/* The I_HAN, I_TRAD and I_ALPHA flags of any code point. */
+static inline uint32_t lang_flags(const KgNormalizer *n, uint32_t cp) {
+  return cp < BMP                 ? n->info[cp]
+         : is_han(cp)             ? I_HAN
+         : u_isalpha((UChar32)cp) ? I_ALPHA
+                                  : 0;
+}
+
+static inline void lang_add(LangCount *c, uint32_t f) {
+  c->han += (f & I_HAN) != 0;
+  c->trad += (f & (I_HAN | I_TRAD)) == (I_HAN | I_TRAD);
+  c->other += (f & I_ALPHA) != 0;
+}
+
+static const char *lang_of(const LangCount *c) {
+  if (c->han == 0 || c->han * 4 < c->other)
+    return "en";
+  return c->trad >= 2 && c->trad * 10 > c->han ? "zh-Hant" : "zh";
+}
+
+/* Count the letters of u[0..len) into c. */
+static void lang_count(const KgNormalizer *n, const unsigned char *u,
+                       size_t len, LangCount *c) {
+  for (size_t i = 0; i < len;) {
+    if (u[i] < 0x80) {
+      c->other += (uint8_t)((u[i++] | 0x20) - 'a') < 26;
+      continue;
+    }
+    uint32_t cp;
+    i += decode_at(u, i, len, &cp);
+    lang_add(c, lang_flags(n, cp));
+  }
+}
+
 /* Does "(" or "（" start at u[i], so that a pinyin annotation may? */
 static inline bool paren_at(const unsigned char *u, size_t i, size_t len) {
   return i < len && (u[i] == '(' || (u[i] == 0xEF && i + 2 < len &&
@@ -590,6 +643,7 @@ static void ascii_copy(const KgNormalizer *n, const unsigned char *u, size_t i,
   if (!out_reserve(o, j - i))
     return;
   for (uint32_t c = ci; i < j; i++, c++) {
+    o->lang.other += (uint8_t)((u[i] | 0x20) - 'a') < 26;
     uint32_t cp = u[i] == '\r' && i + 1 < len && u[i + 1] == '\n' ? ' ' : u[i];
     uint32_t f = n->fold[cp];
     if (f >= 0x80) { /* never for ASCII; kept general */
@@ -633,11 +687,12 @@ static void run(const KgNormalizer *n, const char *in, size_t len, Out *o,
     uint32_t cp, oe = ci + 1; /* a lone ASCII byte too: \r pairs no \n here */
     size_t k = decode_at(u, i, len, &cp);
     uint32_t e = info_of(n, cp);
+    lang_add(&o->lang, cp < BMP ? e : lang_flags(n, cp));
     if ((e & I_HAN) && paren_at(u, i + k, len)) {
       uint32_t extra = 0;
       size_t pk = pinyin_len(in + i + k, len - i - k, &extra);
-      if (pk)
-        k += pk, oe += extra;
+      if (pk) /* dropped from the text, still counted for the language */
+        lang_count(n, u + i + k, pk, &o->lang), k += pk, oe += extra;
     }
     add_cp(n, &c, o, cp, e, ci, oe);
     i += k, ci = oe;
@@ -665,7 +720,7 @@ KgStatus kg_normalize(const KgNormalizer *n, const char *in, size_t len,
   }
   o.text[o.len] = '\0';
   o.begin[o.len] = o.end[o.len] = total;
-  *out = (KgNormText){o.text, o.len, o.begin, o.end};
+  *out = (KgNormText){o.text, o.len, o.begin, o.end, lang_of(&o.lang)};
   return KG_SUCCESS;
 }
 
@@ -718,37 +773,9 @@ void kg_norm_span(const KgNormText *t, size_t nb, size_t ne, uint32_t *b,
   *e = ne > nb ? t->end[ne - 1] : *b;
 }
 
-/*
- * The language: Han characters are weighed against other letters (ASCII
- * and other alphabetic code points).  Text is "zh" when it has a Han
- * character and Han makes up at least 20% of its letters — a Chinese
- * sentence quoting English terms stays "zh", an English one naming a
- * Chinese company stays "en".  A "zh" text is "zh-Hant" when at least two
- * of its Han characters, and more than 10% of them, are traditional-only
- * (changed by the T→S table); simplified text almost never has those.
- */
 const char *kg_normalizer_lang(const KgNormalizer *n, const char *in,
                                size_t len) {
-  const unsigned char *u = (const unsigned char *)in;
-  size_t han = 0, trad = 0, other = 0;
-  for (size_t i = 0; i < len;) {
-    unsigned char b = u[i];
-    if (b < 0x80) {
-      other += (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
-      i++;
-      continue;
-    }
-    uint32_t cp;
-    i += decode_at(u, i, len, &cp);
-    uint32_t f = cp < BMP                 ? n->info[cp]
-                 : is_han(cp)             ? I_HAN
-                 : u_isalpha((UChar32)cp) ? I_ALPHA
-                                          : 0;
-    han += (f & I_HAN) != 0;
-    trad += (f & (I_HAN | I_TRAD)) == (I_HAN | I_TRAD);
-    other += (f & I_ALPHA) != 0;
-  }
-  if (han == 0 || han * 4 < other)
-    return "en";
-  return trad >= 2 && trad * 10 > han ? "zh-Hant" : "zh";
+  LangCount c = {0};
+  lang_count(n, (const unsigned char *)in, len, &c);
+  return lang_of(&c);
 }

@@ -21,13 +21,14 @@ typedef struct KgNormalizer KgNormalizer;
 
 /** Normalised text with its map to the original. */
 typedef struct {
-  char *text;      /* normalised UTF-8, NUL-terminated */
-  size_t len;      /* bytes */
-  uint32_t *begin; /* len + 1 entries: original code-point offset where the
-                      source of the character holding byte i begins;
-                      begin[len] is the original length */
-  uint32_t *end;   /* len + 1 entries: where that source ends (exclusive);
-                      end[len] is the original length */
+  char *text;       /* normalised UTF-8, NUL-terminated */
+  size_t len;       /* bytes */
+  uint32_t *begin;  /* len + 1 entries: original code-point offset where the
+                       source of the character holding byte i begins;
+                       begin[len] is the original length */
+  uint32_t *end;    /* len + 1 entries: where that source ends (exclusive);
+                       end[len] is the original length */
+  const char *lang; /* the original's language: kg_normalizer_lang of it */
 } KgNormText;
 
 /** A normaliser; immutable after creation and safe to share by threads. */

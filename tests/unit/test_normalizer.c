@@ -162,6 +162,37 @@ Test(normalizer, language_tags) {
   cr_expect_str_eq(kg_normalizer_lang(nz, "", 0), "en");
 }
 
+/* kg_normalize counts letters as it goes: its tag must be the one a pass
+ * over the same original gives, including the letters of a pinyin
+ * annotation it drops, characters beyond the BMP and invalid bytes. */
+Test(normalizer, normalised_text_knows_its_language) {
+  static const struct {
+    const char *text, *lang;
+  } cases[] = {
+      {"百度创始人在内部讲话中谈到了开源模型。", "zh"},
+      {"百度創始人在內部講話中談到了開源模型。", "zh-Hant"},
+      {"The company released an open model on Tuesday.", "en"},
+      {"OpenAI发布了GPT-4模型", "zh"},
+      {"开(kāi) abc", "en"}, /* 6 letters to 1 Han, 3 of them pinyin */
+      {"开 abc", "zh"},
+      {"\xF0\x9D\x90\x80\xF0\x9D\x90\x81\xF0\x9D\x90\x82\xF0\x9D\x90\x83"
+       "\xF0\x9D\x90\x84 开",
+       "en"}, /* mathematical capitals, beyond the BMP, are letters */
+      {"\xF0\xA0\x80\x80\xF0\xA0\x80\x81 ab", "zh"}, /* Han beyond the BMP */
+      {"開發\xFF\xFE模型\r\nab", "zh-Hant"},
+      {"", "en"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const char *s = cases[i].text;
+    KgNormText t = {0};
+    cr_assert_eq(kg_normalize(nz, s, strlen(s), &t), KG_SUCCESS);
+    cr_expect_str_eq(t.lang, cases[i].lang, "case %zu", i);
+    cr_expect_str_eq(kg_normalizer_lang(nz, s, strlen(s)), cases[i].lang,
+                     "case %zu", i);
+    kg_norm_text_free(&t);
+  }
+}
+
 Test(normalizer, out_of_memory_is_reported) {
   const char *in = "開源模型";
   for (long n = 0; n < 3; n++) {
