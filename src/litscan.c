@@ -168,31 +168,77 @@ bool kg_litscan_compile(KgLitScan *ls) {
   return ok;
 }
 
-/* The scan, for either width of delta (the compiler makes one loop of
- * each, as narrow is a constant in each call). */
-static inline size_t scan(const KgLitScan *ls, bool narrow, const char *text,
-                          size_t len, uint32_t *seen, uint32_t stamp,
-                          uint32_t *out) {
-  size_t n = 0, w = ls->n_columns;
-  uint32_t s = 0;
-  for (size_t i = 0; i < len; i++) {
-    size_t cell = s * w + ls->column[(uint8_t)text[i]];
-    s = narrow ? ls->delta16[cell] : ls->delta[cell];
-    for (uint32_t o = ls->dict[s]; o; o = ls->dict[ls->fail[o]]) {
-      uint32_t id = (uint32_t)ls->lit[o];
-      if (seen[id] != stamp) {
-        seen[id] = stamp;
-        out[n++] = id;
-      }
+/* What a scan reads, in locals: the outputs it writes are uint32_t
+ * arrays, which the compiler must otherwise assume may overwrite the
+ * automaton's fields, reloading them at every step. */
+typedef struct {
+  const uint16_t *column;
+  const uint32_t *delta, *fail, *dict;
+  const uint16_t *delta16;
+  const int32_t *lit;
+  size_t w;
+} Table;
+
+/* A scan in progress: its state and the job's fields. */
+typedef struct {
+  uint32_t s, stamp, *seen, *out;
+  size_t n;
+} Run;
+
+/* One step of run r on byte c, reporting the strings that end there.
+ * narrow is a constant wherever this is inlined, so each width gets a
+ * loop of its own. */
+static inline void step(const Table *t, bool narrow, Run *r, uint8_t c) {
+  size_t cell = r->s * t->w + t->column[c];
+  r->s = narrow ? t->delta16[cell] : t->delta[cell];
+  for (uint32_t o = t->dict[r->s]; o; o = t->dict[t->fail[o]]) {
+    uint32_t id = (uint32_t)t->lit[o];
+    if (r->seen[id] != r->stamp) {
+      r->seen[id] = r->stamp;
+      r->out[r->n++] = id;
     }
   }
-  return n;
+}
+
+/* Two scans at once while both run, then the longer one alone.  Each
+ * step waits on a load from the table (with a thousand rules, from L2 or
+ * further); the two chains of steps do not depend on each other, so
+ * their waits overlap. */
+static inline void scan2(const KgLitScan *ls, bool narrow, KgLitJob *a,
+                         KgLitJob *b) {
+  const Table t = {ls->column,  ls->delta, ls->fail,     ls->dict,
+                   ls->delta16, ls->lit,   ls->n_columns};
+  const uint8_t *ta = (const uint8_t *)a->text, *tb = (const uint8_t *)b->text;
+  Run ra = {0, a->stamp, a->seen, a->out, a->n};
+  Run rb = {0, b->stamp, b->seen, b->out, b->n};
+  size_t both = a->len < b->len ? a->len : b->len, i;
+  for (i = 0; i < both; i++) {
+    step(&t, narrow, &ra, ta[i]);
+    step(&t, narrow, &rb, tb[i]);
+  }
+  for (size_t k = i; k < a->len; k++)
+    step(&t, narrow, &ra, ta[k]);
+  for (size_t k = i; k < b->len; k++)
+    step(&t, narrow, &rb, tb[k]);
+  a->n = ra.n;
+  b->n = rb.n;
+}
+
+void kg_litscan_find2(const KgLitScan *ls, KgLitJob *a, KgLitJob *b) {
+  KgLitJob none = {0};
+  if (!b)
+    b = &none;
+  if (!ls || !ls->n_lits)
+    return;
+  if (ls->delta16)
+    scan2(ls, true, a, b);
+  else
+    scan2(ls, false, a, b);
 }
 
 size_t kg_litscan_find(const KgLitScan *ls, const char *text, size_t len,
                        uint32_t *seen, uint32_t stamp, uint32_t *out) {
-  if (!ls || !ls->n_lits)
-    return 0;
-  return ls->delta16 ? scan(ls, true, text, len, seen, stamp, out)
-                     : scan(ls, false, text, len, seen, stamp, out);
+  KgLitJob j = {text, len, seen, stamp, out, 0};
+  kg_litscan_find2(ls, &j, NULL);
+  return j.n;
 }

@@ -70,7 +70,8 @@ typedef struct {
   MentionVec refs;
   pcre2_match_context *mctx;
   pcre2_match_data *md; /* room for any ref or entity rule */
-  uint32_t *seen;       /* per piece: sentence + 1 when found there */
+  uint32_t *seen;       /* per piece, twice (even and odd sentences): sentence
+                           + 1 when found there */
   uint32_t *ref_on;     /* per ref: sentence + 1 when a piece is there */
 } Finder;
 
@@ -143,25 +144,61 @@ static void sort_from(MentionVec *v, size_t from) {
     qsort(v->items + from, v->len - from, sizeof *v->items, cmp_begin);
 }
 
-/* The prefilter pieces of sentence s (appended to out->lits), and the
- * refs they let run. */
-static bool scan_literals(Finder *f, const KgSpan *s) {
-  const KgLitIndex *x = &f->rs->index;
+/* A job for kg_litscan_find2: sentence i, its pieces written at out
+ * (room for every piece).  Sentences alternate between the two halves
+ * of f->seen, so the two of a pair never share one. */
+static KgLitJob literal_job(const Finder *f, const KgSpanVec *sentences,
+                            size_t i, uint32_t *out) {
+  const KgSpan *s = &sentences->items[i];
+  size_t n = kg_litscan_count(f->rs->index.scan) + 1;
+  return (KgLitJob){f->doc->text + s->begin,
+                    s->end - s->begin,
+                    f->seen + (i & 1) * n,
+                    (uint32_t)i + 1,
+                    out,
+                    0};
+}
+
+/* The prefilter pieces of every sentence into out->lits, sentence after
+ * sentence (lit_first), scanning two sentences at a time. */
+static bool scan_literals(Finder *f, const KgSpanVec *sentences) {
   KgMentions *out = f->out;
-  uint32_t stamp = (uint32_t)f->sentence + 1, n = kg_litscan_count(x->scan);
-  out->lit_first[f->sentence] = out->lits.len;
-  if (!kg_vec_reserve(&out->lits, out->lits.len + n))
-    return false;
-  size_t from = out->lits.len;
-  out->lits.len +=
-      kg_litscan_find(x->scan, f->doc->text + s->begin, s->end - s->begin,
-                      f->seen, stamp, out->lits.items + from);
-  for (size_t i = from; i < out->lits.len; i++) {
+  size_t n = kg_litscan_count(f->rs->index.scan);
+  if (n == 0)
+    return true; /* lit_first is all 0 already */
+  for (size_t i = 0; i < sentences->len; i += 2) {
+    size_t from = out->lits.len;
+    if (!kg_vec_reserve(&out->lits, from + 2 * n))
+      return false;
+    uint32_t *at = out->lits.items + from;
+    KgLitJob a = literal_job(f, sentences, i, at), b = {0};
+    bool pair = i + 1 < sentences->len;
+    if (pair)
+      b = literal_job(f, sentences, i + 1, at + n);
+    kg_litscan_find2(f->rs->index.scan, &a, pair ? &b : NULL);
+    out->lit_first[i] = from;
+    out->lits.len += a.n;
+    if (pair) { /* b's pieces right after a's */
+      memmove(at + a.n, at + n, b.n * sizeof *at);
+      out->lit_first[i + 1] = out->lits.len;
+      out->lits.len += b.n;
+    }
+  }
+  out->lit_first[sentences->len] = out->lits.len;
+  return true;
+}
+
+/* Mark the refs that the pieces of the current sentence let run. */
+static void enable_refs(Finder *f) {
+  const KgLitIndex *x = &f->rs->index;
+  const KgMentions *out = f->out;
+  uint32_t stamp = (uint32_t)f->sentence + 1;
+  for (size_t i = out->lit_first[f->sentence];
+       i < out->lit_first[f->sentence + 1]; i++) {
     uint32_t id = out->lits.items[i];
     for (uint32_t k = x->ref_first[id]; k < x->ref_first[id + 1]; k++)
       f->ref_on[x->ref_index[k]] = stamp;
   }
-  return true;
 }
 
 /* Can ref i match in the current sentence? */
@@ -218,19 +255,20 @@ static bool find_all(Finder *f, const KgSpanVec *sentences,
                      const KgGazMatchVec *gm) {
   KgMentions *out = f->out;
   size_t g = 0;
+  if (!scan_literals(f, sentences))
+    return false;
   for (size_t i = 0; i < sentences->len; i++) {
     const KgSpan *s = &sentences->items[i];
     f->sentence = i;
     f->first = out->items.len;
     out->first[i] = f->first;
-    if (!scan_literals(f, s) || !gazetteer_mentions(f, gm, &g, s) ||
-        !sentence_rules(f, s))
+    enable_refs(f);
+    if (!gazetteer_mentions(f, gm, &g, s) || !sentence_rules(f, s))
       return false;
     for (size_t k = f->first; k < out->items.len; k++)
       out->present[i] |= 1u << out->items.items[k].type;
   }
   out->first[sentences->len] = out->items.len;
-  out->lit_first[sentences->len] = out->lits.len;
   return true;
 }
 
@@ -239,7 +277,8 @@ static bool finder_init(Finder *f) {
   const KgRuleSet *rs = f->rs;
   f->mctx = pcre2_match_context_create(NULL);
   f->md = pcre2_match_data_create(rs->max_aux_pairs, NULL);
-  f->seen = kg_calloc(kg_litscan_count(rs->index.scan) + 1, sizeof *f->seen);
+  f->seen =
+      kg_calloc(2 * (kg_litscan_count(rs->index.scan) + 1), sizeof *f->seen);
   f->ref_on = kg_calloc(rs->refs.len + 1, sizeof *f->ref_on);
   if (!f->mctx || !f->md || !f->seen || !f->ref_on)
     return false;

@@ -114,6 +114,41 @@ Test(litscan, agrees_with_substring_search) {
   }
 }
 
+/* Two texts scanned at once report what two single scans report, in the
+ * same order, whichever text is longer; b may be NULL. */
+Test(litscan, pair_scan_agrees_with_single_scans) {
+  uint32_t x = 4321;
+  for (int round = 0; round < 200; round++) {
+    char words[40][32], text[2][200];
+    const char *ptrs[40];
+    uint32_t ids[40], seen[4][40] = {{0}}, out[4][40];
+    size_t n = 1 + next(&x) % 40;
+    for (size_t i = 0; i < n; i++) {
+      random_text(&x, words[i], 1 + next(&x) % 4, 4);
+      ptrs[i] = words[i];
+    }
+    KgLitScan *ls = scan_of(ptrs, n, ids);
+    for (int t = 0; t < 2; t++) /* one text is sometimes empty */
+      random_text(&x, text[t], next(&x) % 60, 6);
+    size_t one[2];
+    for (int t = 0; t < 2; t++)
+      one[t] =
+          kg_litscan_find(ls, text[t], strlen(text[t]), seen[t], 1, out[t]);
+    KgLitJob a = {text[0], strlen(text[0]), seen[2], 1, out[2], 0};
+    KgLitJob b = {text[1], strlen(text[1]), seen[3], 1, out[3], 0};
+    kg_litscan_find2(ls, &a, round % 7 ? &b : NULL);
+    cr_assert_eq(a.n, one[0], "round %d", round);
+    cr_assert_arr_eq(out[2], out[0], a.n * sizeof *out[0], "round %d", round);
+    if (round % 7 == 0) {
+      cr_assert_eq(b.n, 0);
+    } else {
+      cr_assert_eq(b.n, one[1], "round %d", round);
+      cr_assert_arr_eq(out[3], out[1], b.n * sizeof *out[1], "round %d", round);
+    }
+    kg_litscan_free(ls);
+  }
+}
+
 /* A string need not be whole UTF-8 characters (a lone lead byte): it is
  * found wherever a search finds it. */
 Test(litscan, partial_characters_still_found) {
@@ -157,6 +192,17 @@ Test(litscan, wide_automaton_agrees_with_substring_search) {
   }
   cr_expect_eq(k, want);
   cr_expect_geq(k, 2);
+  /* and as one of a pair, beside a shorter text */
+  uint32_t *seen2 = kg_calloc(2 * n, sizeof *seen2), *out2 = kg_calloc(n, 4);
+  KgLitJob a = {words[99], L, seen2, 1, out2, 0};
+  KgLitJob b = {text, strlen(text), seen2 + n, 1, out2 + n / 2, 0};
+  kg_litscan_find2(ls, &a, &b);
+  cr_expect_eq(a.n, 1);
+  cr_expect_eq(out2[0], ids[99]);
+  cr_expect_eq(b.n, k);
+  cr_expect_arr_eq(out2 + n / 2, out, k * sizeof *out);
+  kg_free(seen2);
+  kg_free(out2);
   kg_free(seen);
   kg_free(out);
   kg_litscan_free(ls);
