@@ -621,7 +621,8 @@ static void index_rebuild(KgFactStore *fs, Index *ix, size_t n,
  * the longest serial step of a build (0.12 s for 300,000 facts).  The
  * facts use few distinct strings (their entities' keys, the predicates,
  * the qualifiers), and interned, equal strings are the same pointer: so
- * rank those strings once and sort integer keys, in the same order. */
+ * rank those strings once and sort integer keys, in the same order; the
+ * entities by the ranks of their keys. */
 #define RANK_SORT_MIN 4096
 
 typedef struct {
@@ -660,50 +661,187 @@ static uint32_t rank_of(const RankSet *r, const char *s) {
   return s ? r->ranks[rank_slot(r, s)] : 0; /* NULL first, as cmp_str */
 }
 
-/* Give every string of the set its rank + 1 in strcmp order. */
-static bool rank_all(RankSet *r) {
-  const char **sorted = kg_malloc((r->len ? r->len : 1) * sizeof *sorted);
-  r->ranks = kg_calloc(r->cap, sizeof *r->ranks);
-  if (!sorted || !r->ranks) {
-    kg_free(sorted);
-    return false;
+/* A sort key of 128 bits and the place of its item. */
+typedef struct {
+  uint64_t hi, lo;
+  size_t item;
+} RankKey;
+
+static bool key_less(const RankKey *a, const RankKey *b) {
+  return a->hi < b->hi || (a->hi == b->hi && a->lo < b->lo);
+}
+
+static void key_swap(RankKey *a, RankKey *b) {
+  RankKey t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/* Heap sort: the fallback that bounds the quicksort below. */
+static void key_sift(RankKey *k, size_t root, size_t n) {
+  for (size_t c; (c = 2 * root + 1) < n; root = c) {
+    if (c + 1 < n && key_less(&k[c], &k[c + 1]))
+      c++;
+    if (!key_less(&k[root], &k[c]))
+      return;
+    key_swap(&k[root], &k[c]);
   }
-  size_t n = 0;
-  for (size_t i = 0; i < r->cap; i++)
-    if (r->keys[i])
-      sorted[n++] = r->keys[i];
-  qsort(sorted, n, sizeof *sorted, cmp_alias);
-  for (size_t k = 0; k < n; k++)
-    r->ranks[rank_slot(r, sorted[k])] = (uint32_t)k + 1;
-  kg_free(sorted);
+}
+
+static void key_heapsort(RankKey *k, size_t n) {
+  for (size_t i = n / 2; i-- > 0;)
+    key_sift(k, i, n);
+  for (size_t i = n; i-- > 1;) {
+    key_swap(&k[0], &k[i]);
+    key_sift(k, 0, i);
+  }
+}
+
+/* Sort k[0, n) in place: glibc's qsort is a merge sort that allocates a
+ * copy of the array (7 MB for the 100 MB graph, every page of it a fresh
+ * fault) and compares through a function pointer.  Quicksort with a
+ * median of three, the smaller side first, insertion sort for short
+ * runs, heap sort past 2 log n levels (so never quadratic). */
+static void key_sort(RankKey *k, size_t n, unsigned depth) {
+  while (n > 16) {
+    if (depth-- == 0) {
+      key_heapsort(k, n);
+      return;
+    }
+    size_t m = n / 2;
+    if (key_less(&k[m], &k[0]))
+      key_swap(&k[m], &k[0]);
+    if (key_less(&k[n - 1], &k[m]))
+      key_swap(&k[n - 1], &k[m]);
+    if (key_less(&k[m], &k[0]))
+      key_swap(&k[m], &k[0]);
+    RankKey pivot = k[m];
+    size_t i = 0, j = n - 1;
+    for (;;) { /* Hoare: k[0] <= pivot <= k[n - 1] stop both scans */
+      while (key_less(&k[i], &pivot))
+        i++;
+      while (key_less(&pivot, &k[j]))
+        j--;
+      if (i >= j)
+        break;
+      key_swap(&k[i++], &k[j--]);
+    }
+    size_t left = j + 1; /* k[0, left) <= pivot <= k[left, n) */
+    if (left < n - left) {
+      key_sort(k, left, depth);
+      k += left, n -= left;
+    } else {
+      key_sort(k + left, n - left, depth);
+      n = left;
+    }
+  }
+  for (size_t i = 1; i < n; i++)
+    for (size_t j = i; j > 0 && key_less(&k[j], &k[j - 1]); j--)
+      key_swap(&k[j], &k[j - 1]);
+}
+
+/* key_sort's depth for n keys: 2 log n. */
+static unsigned sort_depth(size_t n) {
+  unsigned depth = 0;
+  for (; n; n >>= 1)
+    depth += 2;
+  return depth;
+}
+
+/* The first 8 bytes of s from byte at on (NUL-padded) as a big-endian
+ * number: integers that compare as strcmp compares those bytes. */
+static uint64_t prefix8(const char *s, size_t at, size_t len) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; i++)
+    v = v << 8 | (at + i < len ? (unsigned char)s[at + i] : 0);
+  return v;
+}
+
+/* Sort the strings of k[0, n) (items into str), whose first 16 bytes are
+ * equal, by strcmp. */
+static bool sort_tie(RankKey *k, size_t n, const char **str) {
+  const char **run = kg_malloc(n * sizeof *run);
+  if (!run)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    run[i] = str[k[i].item];
+  qsort(run, n, sizeof *run, cmp_alias);
+  for (size_t i = 0; i < n; i++)
+    str[k[i].item] = run[i];
+  kg_free(run);
   return true;
 }
 
-typedef struct {
-  uint64_t hi, lo; /* ranks of s, p | of o, q */
-  size_t fact;
-} RankKey;
-
-static int cmp_rank_key(const void *pa, const void *pb) {
-  const RankKey *a = pa, *b = pb;
-  if (a->hi != b->hi)
-    return a->hi < b->hi ? -1 : 1;
-  return (a->lo > b->lo) - (a->lo < b->lo);
+/* Give every string of the set its rank + 1 in strcmp order.  Strings
+ * are sorted by their first 16 bytes as integers (strcmp through qsort
+ * missed the cache at every comparison), then runs that share those
+ * bytes by strcmp. */
+static bool rank_all(RankSet *r) {
+  size_t n = 0;
+  const char **str = kg_malloc((r->len ? r->len : 1) * sizeof *str);
+  RankKey *k = kg_malloc((r->len ? r->len : 1) * sizeof *k);
+  r->ranks = kg_calloc(r->cap, sizeof *r->ranks);
+  bool ok = str && k && r->ranks;
+  for (size_t i = 0; ok && i < r->cap; i++)
+    if (r->keys[i]) {
+      size_t len = strlen(r->keys[i]);
+      k[n] = (RankKey){prefix8(r->keys[i], 0, len), prefix8(r->keys[i], 8, len),
+                       n};
+      str[n++] = r->keys[i];
+    }
+  if (ok)
+    key_sort(k, n, sort_depth(n));
+  for (size_t i = 0, j; ok && i < n; i = j) {
+    for (j = i + 1; j < n && k[j].hi == k[i].hi && k[j].lo == k[i].lo;)
+      j++;
+    ok = j - i == 1 || sort_tie(k + i, j - i, str);
+  }
+  for (size_t i = 0; ok && i < n; i++)
+    r->ranks[rank_slot(r, str[k[i].item])] = (uint32_t)i + 1;
+  kg_free(str);
+  kg_free(k);
+  return ok;
 }
 
-/* Sort the facts through ranked keys; false (facts untouched) when out of
- * memory. */
-static bool sort_facts_by_rank(KgFactStore *fs) {
-  size_t n = fs->facts.len;
+/* Move each item (size bytes, at most ITEM_MAX) to the place of its key:
+ * position i receives the item at keys[i].item.  Each cycle of the
+ * permutation is followed (a key is marked done by pointing at its own
+ * place), so no copy of the array is made. */
+#define ITEM_MAX 64
+_Static_assert(sizeof(Fact) <= ITEM_MAX && sizeof(Entity) <= ITEM_MAX,
+               "permute's buffer holds any item");
+
+static void permute(void *items, size_t size, RankKey *keys, size_t n) {
+  unsigned char first[ITEM_MAX], *at = items;
+  for (size_t i = 0; i < n; i++) {
+    if (keys[i].item == i)
+      continue;
+    memcpy(first, at + i * size, size);
+    for (size_t j = i;;) {
+      size_t from = keys[j].item;
+      keys[j].item = j;
+      memcpy(at + j * size, from == i ? first : at + from * size, size);
+      if (from == i)
+        break;
+      j = from;
+    }
+  }
+}
+
+/* Sort the facts, and the entities, through ranked keys; false when out
+ * of memory (the order is then whatever it is: the caller sorts). */
+static bool sort_by_rank(KgFactStore *fs) {
+  size_t n = fs->facts.len, m = fs->entities.len;
   RankSet r = {kg_calloc(1024, sizeof *r.keys), NULL, 1024, 0};
-  RankKey *keys = kg_malloc(n * sizeof *keys);
-  Fact *sorted = kg_malloc(n * sizeof *sorted);
-  bool ok = r.keys && keys && sorted;
+  RankKey *keys = kg_malloc((n > m ? n : m) * sizeof *keys);
+  bool ok = r.keys && keys;
   for (size_t i = 0; ok && i < n; i++) {
     const Fact *f = &fs->facts.items[i];
     ok = rank_add(&r, f->s) && rank_add(&r, f->p) && rank_add(&r, f->o) &&
          rank_add(&r, f->q);
   }
+  for (size_t i = 0; ok && i < m; i++)
+    ok = rank_add(&r, fs->entities.items[i].key);
   if (ok && (ok = rank_all(&r))) {
     for (size_t i = 0; i < n; i++) {
       const Fact *f = &fs->facts.items[i];
@@ -711,15 +849,16 @@ static bool sort_facts_by_rank(KgFactStore *fs) {
           (RankKey){(uint64_t)rank_of(&r, f->s) << 32 | rank_of(&r, f->p),
                     (uint64_t)rank_of(&r, f->o) << 32 | rank_of(&r, f->q), i};
     }
-    qsort(keys, n, sizeof *keys, cmp_rank_key);
-    for (size_t i = 0; i < n; i++)
-      sorted[i] = fs->facts.items[keys[i].fact];
-    memcpy(fs->facts.items, sorted, n * sizeof *sorted);
+    key_sort(keys, n, sort_depth(n));
+    permute(fs->facts.items, sizeof(Fact), keys, n);
+    for (size_t i = 0; i < m; i++) /* entity keys are unique */
+      keys[i] = (RankKey){rank_of(&r, fs->entities.items[i].key), 0, i};
+    key_sort(keys, m, sort_depth(m));
+    permute(fs->entities.items, sizeof(Entity), keys, m);
   }
   kg_free(r.keys);
   kg_free(r.ranks);
   kg_free(keys);
-  kg_free(sorted);
   return ok;
 }
 
@@ -729,8 +868,12 @@ void kg_fact_store_sort(KgFactStore *fs) {
     if (e->aliases.len > 1)
       qsort(e->aliases.items, e->aliases.len, sizeof(char *), cmp_alias);
   }
-  if (fs->entities.len > 1)
-    qsort(fs->entities.items, fs->entities.len, sizeof(Entity), cmp_entity);
+  if (fs->facts.len + fs->entities.len < RANK_SORT_MIN || !sort_by_rank(fs)) {
+    if (fs->entities.len > 1)
+      qsort(fs->entities.items, fs->entities.len, sizeof(Entity), cmp_entity);
+    if (fs->facts.len > 1)
+      qsort(fs->facts.items, fs->facts.len, sizeof(Fact), cmp_fact);
+  }
   if (fs->documents.len > 1)
     qsort(fs->documents.items, fs->documents.len, sizeof(Document), cmp_doc);
   for (size_t i = 0; i < fs->facts.len; i++) {
@@ -739,9 +882,6 @@ void kg_fact_store_sort(KgFactStore *fs) {
       qsort(f->evidence.items, f->evidence.len, sizeof(KgEvidence),
             cmp_evidence);
   }
-  if (fs->facts.len > 1 &&
-      (fs->facts.len < RANK_SORT_MIN || !sort_facts_by_rank(fs)))
-    qsort(fs->facts.items, fs->facts.len, sizeof(Fact), cmp_fact);
   index_rebuild(fs, &fs->entity_index, fs->entities.len, entity_hash_at);
   index_rebuild(fs, &fs->document_index, fs->documents.len, doc_hash_at);
   index_rebuild(fs, &fs->fact_index, fs->facts.len, fact_hash_at);

@@ -226,3 +226,52 @@ Test(fact_store, large_store_sorts_in_text_order) {
   }
   kg_fact_store_free(fs);
 }
+
+static void expect_sorted(KgFactStore *fs, size_t want) {
+  size_t n = kg_fact_store_n_facts(fs);
+  cr_assert_eq(n, want);
+  for (size_t i = 1; i < n; i++) {
+    KgFactView p = kg_fact_store_fact(fs, i - 1), f = kg_fact_store_fact(fs, i);
+    cr_assert_lt(cmp_view(&p, &f), 0, "facts %zu and %zu out of order", i - 1,
+                 i);
+  }
+}
+
+/* Input already in order, in reverse order, and in runs: the patterns
+ * that make a naive quicksort quadratic or a permutation go astray.
+ * Objects share their first 20 bytes (ranked by their prefix first, then
+ * by text), and entities are sorted with the facts. */
+Test(fact_store, large_store_sorts_ordered_and_reversed_input) {
+  enum { N = 6000 };
+  KgEvidence a = ev("a.txt", 1, "r1");
+  for (int pattern = 0; pattern < 3; pattern++) {
+    KgFactStore *fs = kg_fact_store_new();
+    for (int i = 0; i < N; i++) {
+      int k = pattern == 0   ? i
+              : pattern == 1 ? N - 1 - i
+                             : (i % 7) * 1000 + i / 7;
+      char s[32], o[48];
+      snprintf(s, sizeof s, "S%05d", k / 10);
+      snprintf(o, sizeof o, "Object-with-a-long-prefix-%d", k);
+      cr_assert_eq(kg_fact_store_add_fact(fs, s, "releases", o, NULL, &a),
+                   KG_SUCCESS);
+      cr_assert_eq(kg_fact_store_add_entity(fs, o, NULL, "Model", NULL),
+                   KG_SUCCESS);
+    }
+    kg_fact_store_sort(fs);
+    expect_sorted(fs, N);
+    KgFactView f = kg_fact_store_fact(fs, 0);
+    cr_expect_str_eq(f.subject, "S00000");
+    cr_expect_str_eq(f.object, "Object-with-a-long-prefix-0");
+    cr_expect_eq(f.n_evidence, 1);
+    cr_assert_eq(kg_fact_store_n_entities(fs), N);
+    for (size_t i = 0; i < N; i++) {
+      KgEntityView e = kg_fact_store_entity(fs, i);
+      if (i > 0)
+        cr_assert_lt(strcmp(kg_fact_store_entity(fs, i - 1).key, e.key), 0,
+                     "entities %zu and %zu out of order", i - 1, i);
+      cr_assert_eq(kg_fact_store_find_entity(fs, e.key), (long)i);
+    }
+    kg_fact_store_free(fs);
+  }
+}
