@@ -111,9 +111,10 @@ long kg_gazetteer_find(const KgGazetteer *g, const char *key);
 #define KG_GAZ_SNAPSHOT_VERSION 1u
 
 /**
- * Write a snapshot of a compiled gazetteer to fd (at its position): the
- * entities, aliases, relations and automaton, with the n_msgs messages
- * its load sent (for kg_gazetteer_restore to give back).  The format is
+ * Write a snapshot of a compiled gazetteer to the regular file fd, at its
+ * position (which then moves past the snapshot): the entities, aliases,
+ * relations and automaton, with the n_msgs messages its load sent (for
+ * kg_gazetteer_restore to give back).  The format is
  * this build's own: keep snapshots per build (gazetteer_cache.h does).
  * KG_ERR_BAD_ARG when g is not compiled; KG_ERR_IO when a write fails.
  */

@@ -304,44 +304,13 @@ static KgStatus snap_of(const KgGazetteer *g, const KgError *msgs,
   return KG_SUCCESS;
 }
 
-static bool write_all(int fd, const void *data, size_t n) {
-  const char *p = data;
-  while (n > 0) {
-    ssize_t k = write(fd, p, n);
-    if (k < 0 && errno == EINTR)
-      continue;
-    if (k <= 0)
-      return false;
-    p += k;
-    n -= (size_t)k;
-  }
-  return true;
-}
-
-KgStatus kg_gazetteer_save(const KgGazetteer *g, const KgError *msgs,
-                           size_t n_msgs, int fd, KgError *err) {
-  if (!g || !g->compiled || fd < 0 || (n_msgs && !msgs) ||
-      n_msgs > SNAP_MAX_MSGS)
-    return kg_error_set(err, KG_ERR_BAD_ARG, NULL, 0, 0,
-                        "gazetteer snapshot: nothing compiled to save");
-  Snap s = {0};
-  KgStatus st = snap_of(g, msgs, n_msgs, &s);
-  if (st == KG_SUCCESS && !write_all(fd, &s.h, sizeof s.h))
-    st = KG_ERR_IO;
-  for (int i = 0; st == KG_SUCCESS && i < N_SECTIONS; i++)
-    if (!write_all(fd, s.data[i], s.bytes[i]))
-      st = KG_ERR_IO;
-  snap_free(&s);
-  if (st != KG_SUCCESS)
-    kg_error_set(err, st, NULL, 0, 0, "gazetteer snapshot: %s",
-                 kg_strstatus(st));
-  return st;
-}
-
-static bool read_at(int fd, void *data, size_t n, uint64_t off) {
+/* All n bytes of data to (or from) fd at offset off, through short
+ * transfers and interruptions. */
+static bool io_at(int fd, void *data, size_t n, uint64_t off, bool writing) {
   char *p = data;
   while (n > 0) {
-    ssize_t k = pread(fd, p, n, (off_t)off);
+    ssize_t k =
+        writing ? pwrite(fd, p, n, (off_t)off) : pread(fd, p, n, (off_t)off);
     if (k < 0 && errno == EINTR)
       continue;
     if (k <= 0)
@@ -351,6 +320,35 @@ static bool read_at(int fd, void *data, size_t n, uint64_t off) {
     off += (uint64_t)k;
   }
   return true;
+}
+
+static bool read_at(int fd, void *data, size_t n, uint64_t off) {
+  return io_at(fd, data, n, off, false);
+}
+
+KgStatus kg_gazetteer_save(const KgGazetteer *g, const KgError *msgs,
+                           size_t n_msgs, int fd, KgError *err) {
+  if (!g || !g->compiled || fd < 0 || (n_msgs && !msgs) ||
+      n_msgs > SNAP_MAX_MSGS)
+    return kg_error_set(err, KG_ERR_BAD_ARG, NULL, 0, 0,
+                        "gazetteer snapshot: nothing compiled to save");
+  Snap s = {0};
+  off_t start = lseek(fd, 0, SEEK_CUR);
+  KgStatus st = start < 0 ? KG_ERR_IO : snap_of(g, msgs, n_msgs, &s);
+  uint64_t off = (uint64_t)start;
+  if (st == KG_SUCCESS && !io_at(fd, &s.h, sizeof s.h, off, true))
+    st = KG_ERR_IO;
+  off += sizeof s.h;
+  for (int i = 0; st == KG_SUCCESS && i < N_SECTIONS; off += s.bytes[i++])
+    if (!io_at(fd, s.data[i], s.bytes[i], off, true))
+      st = KG_ERR_IO;
+  if (st == KG_SUCCESS && lseek(fd, (off_t)off, SEEK_SET) < 0)
+    st = KG_ERR_IO; /* past the snapshot, as a write would leave it */
+  snap_free(&s);
+  if (st != KG_SUCCESS)
+    kg_error_set(err, st, NULL, 0, 0, "gazetteer snapshot: %s",
+                 kg_strstatus(st));
+  return st;
 }
 
 /* Are the counts possible, and do the sections fill exactly size bytes?

@@ -171,11 +171,11 @@ static bool scan_literals(Finder *f, const KgSpanVec *sentences) {
     if (!kg_vec_reserve(&out->lits, from + 2 * n))
       return false;
     uint32_t *at = out->lits.items + from;
-    KgLitJob a = literal_job(f, sentences, i, at), b = {0};
     bool pair = i + 1 < sentences->len;
-    if (pair)
-      b = literal_job(f, sentences, i + 1, at + n);
-    kg_litscan_find2(f->rs->index.scan, &a, pair ? &b : NULL);
+    KgLitJob a = literal_job(f, sentences, i, at);
+    KgLitJob b =
+        pair ? literal_job(f, sentences, i + 1, at + n) : (KgLitJob){0};
+    kg_litscan_find2(f->rs->index.scan, &a, &b);
     out->lit_first[i] = from;
     out->lits.len += a.n;
     if (pair) { /* b's pieces right after a's */
