@@ -262,12 +262,16 @@ static bool entity_eq(const KgFactStore *fs, size_t i, const void *key) {
   return fs->entities.items[i].key == key;
 }
 
-long kg_fact_store_find_entity(const KgFactStore *fs, const char *key) {
-  const char *k = lookup(fs, key);
+/* The index of the entity with interned key k, or -1. */
+static long entity_find(const KgFactStore *fs, const char *k) {
   if (!k || !fs->entity_index.cap)
     return -1;
   size_t at = index_probe(fs, &fs->entity_index, ptr_hash(k), entity_eq, k);
   return (long)fs->entity_index.slots[at] - 1;
+}
+
+long kg_fact_store_find_entity(const KgFactStore *fs, const char *key) {
+  return entity_find(fs, lookup(fs, key));
 }
 
 /* a: interned. */
@@ -501,18 +505,36 @@ static const char *map_str(KgFactStore *dst, StrMap *m, const char *s,
   return m->to[i];
 }
 
+/* Does e hold alias a (compared as text)? */
+static bool has_alias(const Entity *e, const char *a) {
+  for (size_t i = 0; i < e->aliases.len; i++)
+    if (!strcmp(e->aliases.items[i], a))
+      return true;
+  return false;
+}
+
+/* Most entities of a document are in the graph already, with their label,
+ * type and aliases (they come from the gazetteer, the same each time).
+ * Interning a string into the graph's large table costs cache misses, so
+ * only what the entity lacks is interned: its label and type when it has
+ * none, an alias it does not hold. */
 static KgStatus merge_entities(KgFactStore *dst, const KgFactStore *src,
                                StrMap *m) {
   bool oom = false;
   for (size_t i = 0; i < src->entities.len && !oom; i++) {
     const Entity *e = &src->entities.items[i];
-    const char *k = map_str(dst, m, e->key, &oom);
-    const char *l = map_str(dst, m, e->label, &oom);
-    const char *t = map_str(dst, m, e->type, &oom);
-    Entity *to = oom ? NULL : entity_at(dst, k, l, t);
-    if (!to)
-      return KG_ERR_NOMEM;
+    const char *k = map_str(dst, m, e->key, &oom); /* the facts need it */
+    long at = oom ? -1 : entity_find(dst, k);
+    Entity *to = at >= 0 ? &dst->entities.items[at] : NULL;
+    if (!to || !to->label || !to->type) {
+      const char *l = map_str(dst, m, e->label, &oom);
+      const char *t = map_str(dst, m, e->type, &oom);
+      if (oom || !(to = entity_at(dst, k, l, t)))
+        return KG_ERR_NOMEM;
+    }
     for (size_t a = 0; a < e->aliases.len && !oom; a++) {
+      if (has_alias(to, e->aliases.items[a]))
+        continue;
       const char *alias = map_str(dst, m, e->aliases.items[a], &oom);
       if (oom || add_alias(to, alias))
         return KG_ERR_NOMEM;

@@ -58,6 +58,53 @@ Test(fact_store, entities_keep_first_label_and_all_aliases) {
   kg_fact_store_free(fs);
 }
 
+/* Entities added to one store per document and merged into a graph end
+ * as they would added to the graph directly: the first label and type
+ * known, every alias once.  The adds come from a small pool, so the graph
+ * often holds an entity, its label or an alias before a merge brings it,
+ * and sometimes lacks the label or type the merge supplies. */
+Test(fact_store, merged_entities_equal_direct_adds) {
+  static const char *const keys[] = {"Baidu", "Meta", "Qwen"};
+  static const char *const labels[] = {NULL, "L1", "L2"};
+  static const char *const types[] = {NULL, "Organization", "Model"};
+  static const char *const aliases[] = {NULL, "a", "b", "百度", "c"};
+  uint32_t x = 2024;
+  for (int round = 0; round < 50; round++) {
+    KgFactStore *direct = kg_fact_store_new(), *graph = kg_fact_store_new();
+    for (int doc = 0; doc < 6; doc++) {
+      KgFactStore *one = kg_fact_store_new();
+      for (int k = 0; k < 4; k++) {
+        x = x * 1103515245 + 12345;
+        const char *key = keys[(x >> 8) % 3];
+        const char *l = labels[(x >> 12) % 3], *t = types[(x >> 16) % 3];
+        const char *a = aliases[(x >> 20) % 5];
+        cr_assert_eq(kg_fact_store_add_entity(direct, key, l, t, a), 0);
+        cr_assert_eq(kg_fact_store_add_entity(one, key, l, t, a), 0);
+      }
+      cr_assert_eq(kg_fact_store_merge(graph, one), KG_SUCCESS);
+      kg_fact_store_free(one);
+    }
+    kg_fact_store_sort(direct);
+    kg_fact_store_sort(graph);
+    size_t n = kg_fact_store_n_entities(direct);
+    cr_assert_eq(kg_fact_store_n_entities(graph), n);
+    for (size_t i = 0; i < n; i++) {
+      KgEntityView d = kg_fact_store_entity(direct, i);
+      KgEntityView g = kg_fact_store_entity(graph, i);
+      cr_assert_str_eq(g.key, d.key);
+      cr_assert_eq(!g.label, !d.label, "round %d: %s", round, d.key);
+      cr_assert(!d.label || !strcmp(g.label, d.label), "round %d", round);
+      cr_assert_eq(!g.type, !d.type, "round %d: %s", round, d.key);
+      cr_assert(!d.type || !strcmp(g.type, d.type), "round %d", round);
+      cr_assert_eq(g.n_aliases, d.n_aliases, "round %d: %s", round, d.key);
+      for (size_t a = 0; a < d.n_aliases; a++)
+        cr_assert_str_eq(g.aliases[a], d.aliases[a]);
+    }
+    kg_fact_store_free(direct);
+    kg_fact_store_free(graph);
+  }
+}
+
 Test(fact_store, order_does_not_depend_on_insertion) {
   KgFactStore *x = kg_fact_store_new(), *y = kg_fact_store_new();
   const char *objs[] = {"C", "A", "B", "E", "D"};
