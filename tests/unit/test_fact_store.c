@@ -59,7 +59,7 @@ Test(fact_store, entities_keep_first_label_and_all_aliases) {
 }
 
 /* Entities added to one store per document and merged into a graph end
- * as they would added to the graph directly: the first label and type
+ * as they would if added to the graph directly: the first label and type
  * known, every alias once.  The adds come from a small pool, so the graph
  * often holds an entity, its label or an alias before a merge brings it,
  * and sometimes lacks the label or type the merge supplies. */
