@@ -305,12 +305,14 @@ static KgStatus snap_of(const KgGazetteer *g, const KgError *msgs,
 }
 
 /* All n bytes of data to (or from) fd at offset off, through short
- * transfers and interruptions. */
+ * transfers and interruptions; written KG_WRITE_PIECE at a time (util.h
+ * says why). */
 static bool io_at(int fd, void *data, size_t n, uint64_t off, bool writing) {
   char *p = data;
   while (n > 0) {
-    ssize_t k =
-        writing ? pwrite(fd, p, n, (off_t)off) : pread(fd, p, n, (off_t)off);
+    size_t piece = writing && n > KG_WRITE_PIECE ? KG_WRITE_PIECE : n;
+    ssize_t k = writing ? pwrite(fd, p, piece, (off_t)off)
+                        : pread(fd, p, n, (off_t)off);
     if (k < 0 && errno == EINTR)
       continue;
     if (k <= 0)

@@ -80,7 +80,7 @@ static KgStatus make_dir(const char *dir, KgError *err) {
 }
 
 static KgStatus write_bytes(RdfOut *r, const KgBuf *b, KgError *err) {
-  if (b->len && fwrite(b->data, 1, b->len, r->af.f) != b->len)
+  if (!kg_write_all(r->af.f, b->data, b->len))
     return kg_error_set(err, KG_ERR_IO, r->path, 0, 0, "cannot write: %s",
                         strerror(errno));
   return KG_SUCCESS;

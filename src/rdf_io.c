@@ -336,7 +336,7 @@ struct KgRdfWriter {
 static void out_flush(KgRdfWriter *w) {
   if (!w->file)
     return; /* the buffer is the output */
-  if (w->out.len && fwrite(w->out.data, 1, w->out.len, w->file) != w->out.len)
+  if (!kg_write_all(w->file, w->out.data, w->out.len))
     w->out.failed = true;
   w->out.len = 0;
 }

@@ -630,13 +630,23 @@ void kg_atomic_abort(KgAtomicFile *af) {
   af->tmp = af->dest = NULL;
 }
 
+bool kg_write_all(FILE *f, const void *data, size_t len) {
+  const char *p = data;
+  for (size_t n; len > 0; p += n, len -= n) {
+    n = len < KG_WRITE_PIECE ? len : KG_WRITE_PIECE;
+    if (fwrite(p, 1, n, f) != n)
+      return false;
+  }
+  return true;
+}
+
 KgStatus kg_write_file_atomic(const char *path, const void *data, size_t len,
                               KgError *err) {
   KgAtomicFile af;
   KgStatus st = kg_atomic_open(path, &af, err);
   if (st)
     return st;
-  if (len && fwrite(data, 1, len, af.f) != len) {
+  if (!kg_write_all(af.f, data, len)) {
     st = io_error(err, path, "cannot write", errno ? errno : EIO);
     kg_atomic_abort(&af);
     return st;

@@ -80,3 +80,32 @@ Test(util, atomic_write_replaces_whole_file) {
   remove(path);
   rmdir(dir);
 }
+
+/* Writing in pieces loses and repeats nothing: lengths around the piece
+ * size, read back byte for byte; a full device is an error. */
+Test(util, write_all_writes_every_byte_in_pieces) {
+  const size_t p = KG_WRITE_PIECE;
+  const size_t lens[] = {0, 1, p - 1, p, p + 1, 3 * p + 17};
+  char *data = kg_malloc(3 * p + 17), *back = kg_malloc(3 * p + 17);
+  cr_assert(data && back);
+  for (size_t i = 0; i < 3 * p + 17; i++)
+    data[i] = (char)(i * 7 + i / 251);
+  for (size_t k = 0; k < sizeof lens / sizeof *lens; k++) {
+    FILE *f = tmpfile();
+    cr_assert_not_null(f);
+    cr_assert(kg_write_all(f, data, lens[k]));
+    cr_assert_eq(ftell(f), (long)lens[k]);
+    rewind(f);
+    cr_assert_eq(fread(back, 1, lens[k] + 1, f), lens[k]);
+    cr_assert_arr_eq(back, data, lens[k], "length %zu", lens[k]);
+    fclose(f);
+  }
+  FILE *full = fopen("/dev/full", "w");
+  if (full) {
+    setvbuf(full, NULL, _IONBF, 0);
+    cr_expect_not(kg_write_all(full, data, p + 1));
+    fclose(full);
+  }
+  kg_free(data);
+  kg_free(back);
+}
