@@ -423,9 +423,17 @@ typedef struct {
   KgOutputs *outputs; /* NULL: build the graph only */
   KgFactStore *graph;
   KgBuildStats *stats;
-  DocResult *results;
+  DocResult *slots; /* a ring: document i in slots[i % n_slots] */
+  size_t n_slots;
   KgError *err;
 } Run;
+
+/* Document i's slot.  The loop keeps at most n_slots documents between
+ * the last one merged and the last one taken, so a slot is free again by
+ * the time the next document that maps to it is taken. */
+static DocResult *slot(const Run *run, size_t i) {
+  return &run->slots[i % run->n_slots];
+}
 
 /* The document's text and what was made of it: done with once matched. */
 static void release_text(DocResult *r) {
@@ -471,7 +479,7 @@ static void read_document(const KgBuildOptions *opts, const KgInput *in,
 /* Read, extract and format document i. */
 static void run_document(void *ctx, size_t i) {
   const Run *run = ctx;
-  DocResult *r = &run->results[i];
+  DocResult *r = slot(run, i);
   const KgInput *in = &run->inputs->items[i];
   read_document(run->opts, in, r);
   if (r->status || r->stats.skipped)
@@ -500,7 +508,7 @@ static void add_stats(KgBuildStats *to, const KgBuildStats *from) {
 }
 
 static void report_progress(const Run *run, size_t i) {
-  const DocResult *r = &run->results[i];
+  const DocResult *r = slot(run, i);
   if (!run->opts->on_progress)
     return;
   size_t facts = 0;
@@ -521,7 +529,7 @@ static void emit_msgs(const KgBuildOptions *opts, const MsgVec *msgs) {
  * the graph, release it. */
 static KgStatus merge_result(void *ctx, size_t i) {
   const Run *run = ctx;
-  DocResult *r = &run->results[i];
+  DocResult *r = slot(run, i);
   KgStatus st = r->status;
   run->stats->warnings += r->msgs.len;
   emit_msgs(run->opts, &r->msgs);
@@ -539,11 +547,21 @@ static KgStatus merge_result(void *ctx, size_t i) {
   return st;
 }
 
-/* Every document through the pool into graph (sorted and counted). */
+/* Every document through the pool into graph (sorted and counted).
+ * Memory for results follows the window, not the corpus. */
 static KgStatus process_all(Run *run) {
   unsigned n = kg_thread_count(run->opts->threads);
-  KgStatus st = kg_parallel_ordered(run->inputs->len, n, 4 * (size_t)n,
-                                    run_document, merge_result, run);
+  run->n_slots = 4 * (size_t)n;
+  run->slots = kg_calloc(run->n_slots, sizeof *run->slots);
+  KgStatus st = run->slots
+                    ? kg_parallel_ordered(run->inputs->len, n, run->n_slots,
+                                          run_document, merge_result, run)
+                    : KG_ERR_NOMEM;
+  /* a stop leaves the documents past the failed one unmerged */
+  for (size_t k = 0; run->slots && k < run->n_slots; k++)
+    result_free(&run->slots[k]);
+  kg_free(run->slots);
+  run->slots = NULL;
   if (st && !run->err->message[0])
     kg_error_set(run->err, st, NULL, 0, 0, "building the graph: %s",
                  kg_strstatus(st));
@@ -556,47 +574,24 @@ static KgStatus process_all(Run *run) {
 
 /* ----------------------------------------------------------- the inputs */
 
-typedef struct {
-  KgInputVec inputs;
-  DocResult *results; /* one per input */
-  KgStatus status;
-  KgError err;
-} Inputs;
-
-static void inputs_list(const KgBuildOptions *opts, Inputs *in) {
+static KgStatus inputs_list(const KgBuildOptions *opts, KgInputVec *inputs,
+                            KgError *err) {
   static const char *const default_inputs[] = {"corpus"};
   const char *const *paths = opts->n_inputs ? opts->inputs : default_inputs;
   size_t n = opts->n_inputs ? opts->n_inputs : 1;
-  in->status = kg_source_list(paths, n, &in->inputs, opts->on_msg,
-                              opts->msg_ctx, &in->err);
-  if (!in->status) {
-    in->results = kg_calloc(in->inputs.len + 1, sizeof *in->results);
-    if (!in->results)
-      in->status =
-          kg_error_set(&in->err, KG_ERR_NOMEM, NULL, 0, 0, "out of memory");
-  }
-}
-
-static void inputs_free(Inputs *in) {
-  for (size_t i = 0; in->results && i < in->inputs.len; i++)
-    result_free(&in->results[i]);
-  kg_free(in->results);
-  kg_input_vec_free(&in->inputs);
+  return kg_source_list(paths, n, inputs, opts->on_msg, opts->msg_ctx, err);
 }
 
 /* ------------------------------------------------------------- kg_build */
 
 KgStatus kg_build_graph(const KgBuildOptions *opts, const KgRules *rules,
                         KgFactStore *graph, KgBuildStats *stats, KgError *err) {
-  Inputs in = {0};
-  inputs_list(opts, &in);
-  KgStatus st = in.status;
-  if (st)
-    *err = in.err;
-  Run run = {opts, rules, &in.inputs, NULL, graph, stats, in.results, err};
+  KgInputVec inputs = {0};
+  KgStatus st = inputs_list(opts, &inputs, err);
+  Run run = {opts, rules, &inputs, NULL, graph, stats, NULL, 0, err};
   if (!st)
     st = process_all(&run);
-  inputs_free(&in);
+  kg_input_vec_free(&inputs);
   return st;
 }
 
@@ -612,14 +607,14 @@ static KgFactStore *new_graph(const KgBuildOptions *opts) {
 }
 
 static KgStatus build_and_write(const KgBuildOptions *opts,
-                                const KgRules *rules, Inputs *in,
+                                const KgRules *rules, const KgInputVec *inputs,
                                 KgBuildStats *stats, KgError *err) {
   KgOutputs *out = NULL;
   KgFactStore *graph = new_graph(opts);
   KgStatus st =
       graph ? kg_outputs_open(opts, &out, err)
             : kg_error_set(err, KG_ERR_NOMEM, NULL, 0, 0, "out of memory");
-  Run run = {opts, rules, &in->inputs, out, graph, stats, in->results, err};
+  Run run = {opts, rules, inputs, out, graph, stats, NULL, 0, err};
   if (!st)
     st = process_all(&run);
   if (!st && opts->strict && stats->warnings)
@@ -643,18 +638,15 @@ KgStatus kg_build(const KgBuildOptions *opts, KgBuildStats *stats,
     stats = &local;
   memset(stats, 0, sizeof *stats);
   KgRules *rules = NULL;
-  Inputs in = {0};
+  KgInputVec inputs = {0};
   KgStatus st = kg_rules_load_cached(
       opts->rules_dir ? opts->rules_dir : "rules", opts->cache_dir,
       opts->on_msg, opts->msg_ctx, &rules, err);
-  if (!st) {
-    inputs_list(opts, &in);
-    if ((st = in.status))
-      *err = in.err;
-  }
   if (!st)
-    st = build_and_write(opts, rules, &in, stats, err);
-  inputs_free(&in);
+    st = inputs_list(opts, &inputs, err);
+  if (!st)
+    st = build_and_write(opts, rules, &inputs, stats, err);
+  kg_input_vec_free(&inputs);
   kg_rules_free(rules);
   return st;
 }

@@ -12,13 +12,17 @@ typedef struct {
   size_t window;
   atomic_int worked[N];
   atomic_size_t in_flight, max_in_flight;
+  atomic_size_t n_consumed;
+  atomic_int early; /* items worked on before item - window was consumed */
   size_t consumed[N];
-  size_t n_consumed;
   size_t stop_at; /* consume fails here */
 } Ctx;
 
 static void work(void *p, size_t i) {
   Ctx *c = p;
+  /* what lets a caller keep results in a ring of `window` slots */
+  if (i >= c->window && atomic_load(&c->n_consumed) <= i - c->window)
+    atomic_fetch_add(&c->early, 1);
   size_t now = atomic_fetch_add(&c->in_flight, 1) + 1;
   size_t seen = atomic_load(&c->max_in_flight);
   while (now > seen &&
@@ -33,13 +37,15 @@ static KgStatus consume(void *p, size_t i) {
   Ctx *c = p;
   cr_assert_eq(atomic_load(&c->worked[i]), 1, "item %zu consumed unworked", i);
   atomic_fetch_sub(&c->in_flight, 1);
-  c->consumed[c->n_consumed++] = i;
+  c->consumed[atomic_load(&c->n_consumed)] = i;
+  atomic_fetch_add(&c->n_consumed, 1);
   return i == c->stop_at ? KG_ERR_IO : KG_SUCCESS;
 }
 
 static void run(unsigned threads, size_t window) {
   static Ctx c;
   memset(&c, 0, sizeof c);
+  c.window = window;
   c.stop_at = (size_t)-1;
   KgStatus st =
       kg_parallel_ordered(N, threads, window, work, consume, (void *)&c);
@@ -51,6 +57,10 @@ static void run(unsigned threads, size_t window) {
   }
   /* the window bounds the results waiting for the consumer */
   cr_expect_leq(atomic_load(&c.max_in_flight), window + 1);
+  cr_expect_eq(atomic_load(&c.early), 0,
+               "threads %u: item taken while its "
+               "slot's previous item was not consumed",
+               threads);
 }
 
 Test(parallel, consumes_in_order_whatever_the_threads) {
@@ -62,6 +72,7 @@ Test(parallel, consumes_in_order_whatever_the_threads) {
 Test(parallel, stops_at_the_first_failure) {
   static Ctx c;
   memset(&c, 0, sizeof c);
+  c.window = 8;
   c.stop_at = 42;
   KgStatus st = kg_parallel_ordered(N, 4, 8, work, consume, &c);
   cr_assert_eq(st, KG_ERR_IO);
