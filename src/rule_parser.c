@@ -910,9 +910,63 @@ static char *longest_piece(const char *s) {
   return kg_strndup(s + best, best_len);
 }
 
+/* Push v as one more group of r's required pieces (v is taken). */
+static bool push_group(Parser *p, KgRule *r, KgStrVec *v) {
+  if (kg_vec_push(&r->must, *v))
+    return true;
+  kg_strvec_free(v);
+  return nomem(p);
+}
+
+enum { MAX_WORD_GROUPS = 3 };
+
+/* A literal of one alternative: every word of it is sure to be in the
+ * text, so each of its longest words is a group of its own, and a rule
+ * with "again released version 6 of" does not run wherever "released"
+ * is.  Words of one byte ("6", "a") are left out when the literal has a
+ * longer one: they are in nearly every sentence and would only cost
+ * scanning.  False when out of memory. */
+static bool add_words(Parser *p, KgRule *r, const char *s) {
+  size_t at[MAX_WORD_GROUPS], len[MAX_WORD_GROUPS], n = 0;
+  for (size_t i = 0; s[i];) {
+    size_t k = 0;
+    while (s[i + k] && !is_space(s[i + k]))
+      k++;
+    bool dup = false;
+    for (size_t j = 0; j < n && !dup; j++)
+      dup = len[j] == k && !memcmp(s + at[j], s + i, k);
+    /* keep the longest words, longest first (ties: the earlier) */
+    size_t pos = n;
+    while (!dup && k && pos > 0 && len[pos - 1] < k)
+      pos--;
+    if (!dup && k && pos < MAX_WORD_GROUPS) {
+      size_t last = n < MAX_WORD_GROUPS ? n++ : n - 1;
+      for (size_t j = last; j > pos; j--)
+        at[j] = at[j - 1], len[j] = len[j - 1];
+      at[pos] = i, len[pos] = k;
+    }
+    i += k ? k : 1;
+  }
+  for (size_t j = 0; j < n; j++) {
+    if (j && len[j] == 1)
+      break;
+    KgStrVec v = {0};
+    char *word = kg_strndup(s + at[j], len[j]);
+    if (!word || !kg_vec_push(&v, word)) {
+      kg_free(word);
+      return nomem(p);
+    }
+    if (!push_group(p, r, &v))
+      return false;
+  }
+  return true;
+}
+
 /* A required literal element: the sentence must hold one of its
  * alternatives (as text, or as the surface of a mention). */
 static bool add_must(Parser *p, KgRule *r, const KgLiteral *lit) {
+  if (lit->len == 1)
+    return add_words(p, r, lit->items[0]);
   KgStrVec v = {0};
   for (size_t i = 0; i < lit->len; i++) {
     char *piece = longest_piece(lit->items[i]);
@@ -926,11 +980,7 @@ static bool add_must(Parser *p, KgRule *r, const KgLiteral *lit) {
       return true;
     }
   }
-  if (!kg_vec_push(&r->must, v)) {
-    kg_strvec_free(&v);
-    return nomem(p);
-  }
-  return true;
+  return push_group(p, r, &v);
 }
 
 /* element := body ['?'] */

@@ -388,12 +388,14 @@ Test(matcher, literal_filter_strings) {
       "[k: /x+/] {m:Model}\n  emit releases(o, m)\n",
       gaz);
   const KgRule *r = &rs->rules.items[0];
-  cr_assert_eq(r->must.len, 2);
+  cr_assert_eq(r->must.len, 3);
   /* alternatives longest first; the longest piece without white space */
   cr_expect_str_eq(r->must.items[0].items[0], "sourced");
   cr_expect_str_eq(r->must.items[0].items[1], "推出");
   cr_expect_str_eq(r->must.items[0].items[2], "发布");
+  /* one alternative: each word is a group */
   cr_expect_str_eq(r->must.items[1].items[0], "big");
+  cr_expect_str_eq(r->must.items[2].items[0], "new");
   Sink s = {0};
   match_text(rs, "百度open\nsourced了 big\tnew xx文心一言。", &s, NULL);
   cr_expect_str_eq(s.facts.data, "Baidu releases ERNIE_Bot -|");
@@ -552,6 +554,31 @@ Test(matcher, rule_index_groups_and_free_rules) {
   cr_expect_str_eq(s.facts.data, "Baidu releases ERNIE_Bot -|");
   cr_expect_not(jitted(rs->rules.items[0].jit), "no 了: rule a never ran");
   cr_expect_not(jitted(rs->rules.items[2].jit), "no 开源: rule c never ran");
+  kg_buf_free(&s.facts);
+  kg_ruleset_free(rs);
+}
+
+Test(matcher, literal_filter_needs_each_long_word) {
+  KgRuleSet *rs =
+      rules_from("rule a =\n  {o:Organization} \"again released version 6 of\" "
+                 "{m:Model}\n  emit releases(o, m)\n"
+                 "rule b =\n  {o:Organization} \"a 6 b\" {m:Model}\n"
+                 "  emit releases(o, m)\n",
+                 gaz);
+  const KgRule *a = &rs->rules.items[0], *b = &rs->rules.items[1];
+  /* the three longest words, longest first; one-byte words only alone */
+  cr_assert_eq(a->must.len, 3);
+  cr_expect_str_eq(a->must.items[0].items[0], "released");
+  cr_expect_str_eq(a->must.items[1].items[0], "version");
+  cr_expect_str_eq(a->must.items[2].items[0], "again");
+  cr_assert_eq(b->must.len, 1);
+  cr_expect_str_eq(b->must.items[0].items[0], "a");
+  Sink s = {0};
+  match_text(rs, "Baidu released version 7 of ERNIE Bot.", &s, NULL);
+  cr_expect_null(s.facts.data);
+  cr_expect_not(jitted(a->jit), "no 'again': rule a never ran");
+  match_text(rs, "Baidu again released version 6 of ERNIE Bot.", &s, NULL);
+  cr_expect_str_eq(s.facts.data, "Baidu releases ERNIE_Bot -|");
   kg_buf_free(&s.facts);
   kg_ruleset_free(rs);
 }
