@@ -140,8 +140,10 @@ static KgStatus original_init(Original *o, const char *text, size_t len) {
   return KG_SUCCESS;
 }
 
-/* The original text between code points b and e, trimmed.  Caller frees. */
-static char *original_slice(const Original *o, uint32_t b, uint32_t e) {
+/* The bytes [*bb, *eb) of the original text between code points b and e,
+ * trimmed. */
+static void original_range(const Original *o, uint32_t b, uint32_t e,
+                           size_t *bb_out, size_t *eb_out) {
   if (b > o->n_cp)
     b = (uint32_t)o->n_cp;
   if (e > o->n_cp)
@@ -155,6 +157,14 @@ static char *original_slice(const Original *o, uint32_t b, uint32_t e) {
   while (eb > bb && (o->text[eb - 1] == ' ' || o->text[eb - 1] == '\t' ||
                      o->text[eb - 1] == '\n' || o->text[eb - 1] == '\r'))
     eb--;
+  *bb_out = bb;
+  *eb_out = eb;
+}
+
+/* The original text between code points b and e, trimmed.  Caller frees. */
+static char *original_slice(const Original *o, uint32_t b, uint32_t e) {
+  size_t bb, eb;
+  original_range(o, b, e, &bb, &eb);
   return kg_strndup(o->text + bb, eb - bb);
 }
 
@@ -168,24 +178,25 @@ typedef struct {
   KgFactStore *store;
   char **sentence_text; /* lazily cut, one per sentence */
   const char **sentence_lang;
+  KgBuf alias; /* scratch: the surface of a mention */
 } DocCtx;
 
 static KgStatus add_end(DocCtx *d, const KgMentionRef *m) {
-  char *alias = NULL;
+  const char *alias = NULL;
   if (!m->reference) {
     uint32_t b, e;
+    size_t bb, eb;
     kg_norm_span(d->nt, m->begin, m->end, &b, &e);
-    alias = original_slice(&d->orig, b, e);
-    if (!alias)
+    original_range(&d->orig, b, e, &bb, &eb);
+    d->alias.len = 0;
+    if (!kg_buf_append(&d->alias, d->orig.text + bb, eb - bb))
       return KG_ERR_NOMEM;
+    alias = eb > bb ? d->alias.data : NULL;
   }
   /* an open-class entity is known only by its normalised (case-folded)
    * text: its label is the surface form as written */
-  const char *label = m->minted && alias && *alias ? alias : m->label;
-  KgStatus st = kg_fact_store_add_entity(d->store, m->key, label, m->type,
-                                         alias && *alias ? alias : NULL);
-  kg_free(alias);
-  return st;
+  const char *label = m->minted && alias ? alias : m->label;
+  return kg_fact_store_add_entity(d->store, m->key, label, m->type, alias);
 }
 
 static KgStatus sentence_text(DocCtx *d, size_t i, const char **text,
@@ -265,7 +276,8 @@ static KgStatus extract_prepared(const KgRules *rules, const char *key,
                                  KgMessageFunc on_msg, void *msg_ctx,
                                  KgBuildStats *stats) {
   size_t n = p->sentences.len;
-  DocCtx d = {rules, key, &p->nt, &p->sentences, p->orig, store, NULL, NULL};
+  DocCtx d = {rules, key,  &p->nt, &p->sentences, p->orig, store,
+              NULL,  NULL, {0}};
   d.sentence_text = kg_calloc(n + 1, sizeof(char *));
   d.sentence_lang = kg_calloc(n + 1, sizeof(char *));
   KgStatus st = d.sentence_text && d.sentence_lang ? KG_SUCCESS : KG_ERR_NOMEM;
@@ -286,6 +298,7 @@ static KgStatus extract_prepared(const KgRules *rules, const char *key,
     kg_free(d.sentence_text[i]);
   kg_free(d.sentence_text);
   kg_free((void *)d.sentence_lang);
+  kg_buf_free(&d.alias);
   return st;
 }
 

@@ -304,18 +304,61 @@ static Entity *entity_at(KgFactStore *fs, const char *k, const char *l,
   return e;
 }
 
+/* Does e hold alias a (compared as text)? */
+static bool has_alias(const Entity *e, const char *a) {
+  for (size_t i = 0; i < e->aliases.len; i++)
+    if (!strcmp(e->aliases.items[i], a))
+      return true;
+  return false;
+}
+
+/* A string for fs: interned into it, or, through a merge's map, taken
+ * from the store being merged. */
+typedef const char *(*StrFunc)(KgFactStore *fs, void *ctx, const char *s,
+                               bool *oom);
+
+/* Add or update the entity with interned key k.  An entity is named
+ * again and again with the same label, type and aliases, and interning
+ * one costs a hash and a probe, so only what it lacks is interned: label
+ * and type when it has none, an alias it does not hold. */
+static KgStatus fill_entity(KgFactStore *fs, const char *k, const char *label,
+                            const char *type, const char *const *aliases,
+                            size_t n_aliases, StrFunc str, void *ctx) {
+  bool oom = false;
+  long at = entity_find(fs, k);
+  Entity *e = at >= 0 ? &fs->entities.items[at] : NULL;
+  if (!e || (!e->label && label) || (!e->type && type)) {
+    const char *l = str(fs, ctx, label, &oom), *t = str(fs, ctx, type, &oom);
+    if (oom || !(e = entity_at(fs, k, l, t)))
+      return KG_ERR_NOMEM;
+  }
+  for (size_t i = 0; i < n_aliases; i++) {
+    if (has_alias(e, aliases[i]))
+      continue;
+    const char *a = str(fs, ctx, aliases[i], &oom);
+    if (oom || add_alias(e, a))
+      return KG_ERR_NOMEM;
+  }
+  return KG_SUCCESS;
+}
+
+static const char *intern_str(KgFactStore *fs, void *ctx, const char *s,
+                              bool *oom) {
+  (void)ctx;
+  return intern(fs, s, oom);
+}
+
 KgStatus kg_fact_store_add_entity(KgFactStore *fs, const char *key,
                                   const char *label, const char *type,
                                   const char *alias) {
   if (!key || !*key)
     return KG_ERR_BAD_ARG;
   bool oom = false;
-  const char *k = intern(fs, key, &oom), *l = intern(fs, label, &oom);
-  const char *t = intern(fs, type, &oom), *a = intern(fs, alias, &oom);
-  Entity *e = oom ? NULL : entity_at(fs, k, l, t);
-  if (!e)
+  const char *k = intern(fs, key, &oom);
+  if (oom)
     return KG_ERR_NOMEM;
-  return a ? add_alias(e, a) : KG_SUCCESS;
+  return fill_entity(fs, k, label, type, &alias, alias ? 1 : 0, intern_str,
+                     NULL);
 }
 
 /* ------------------------------------------------------------ documents */
@@ -505,42 +548,27 @@ static const char *map_str(KgFactStore *dst, StrMap *m, const char *s,
   return m->to[i];
 }
 
-/* Does e hold alias a (compared as text)? */
-static bool has_alias(const Entity *e, const char *a) {
-  for (size_t i = 0; i < e->aliases.len; i++)
-    if (!strcmp(e->aliases.items[i], a))
-      return true;
-  return false;
+static const char *map_str_of(KgFactStore *dst, void *m, const char *s,
+                              bool *oom) {
+  return map_str(dst, m, s, oom);
 }
 
 /* Most entities of a document are in the graph already, with their label,
- * type and aliases (they come from the gazetteer, the same each time).
- * Interning a string into the graph's large table costs cache misses, so
- * only what the entity lacks is interned: its label and type when it has
- * none, an alias it does not hold. */
+ * type and aliases (they come from the gazetteer, the same each time), and
+ * interning into the graph's large table costs cache misses: fill_entity
+ * takes only what the graph's entity lacks. */
 static KgStatus merge_entities(KgFactStore *dst, const KgFactStore *src,
                                StrMap *m) {
-  bool oom = false;
-  for (size_t i = 0; i < src->entities.len && !oom; i++) {
+  KgStatus st = KG_SUCCESS;
+  for (size_t i = 0; i < src->entities.len && !st; i++) {
     const Entity *e = &src->entities.items[i];
+    bool oom = false;
     const char *k = map_str(dst, m, e->key, &oom); /* the facts need it */
-    long at = oom ? -1 : entity_find(dst, k);
-    Entity *to = at >= 0 ? &dst->entities.items[at] : NULL;
-    if (!to || !to->label || !to->type) {
-      const char *l = map_str(dst, m, e->label, &oom);
-      const char *t = map_str(dst, m, e->type, &oom);
-      if (oom || !(to = entity_at(dst, k, l, t)))
-        return KG_ERR_NOMEM;
-    }
-    for (size_t a = 0; a < e->aliases.len && !oom; a++) {
-      if (has_alias(to, e->aliases.items[a]))
-        continue;
-      const char *alias = map_str(dst, m, e->aliases.items[a], &oom);
-      if (oom || add_alias(to, alias))
-        return KG_ERR_NOMEM;
-    }
+    st = oom ? KG_ERR_NOMEM
+             : fill_entity(dst, k, e->label, e->type, e->aliases.items,
+                           e->aliases.len, map_str_of, m);
   }
-  return oom ? KG_ERR_NOMEM : KG_SUCCESS;
+  return st;
 }
 
 static KgStatus merge_facts(KgFactStore *dst, const KgFactStore *src,
