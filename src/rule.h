@@ -127,7 +127,8 @@ typedef struct {
   KG_VEC(uint32_t) need; /* prefilter: each mask needs a type present */
   /* prefilter: for each required literal element (outside optional
    * parts), strings one of which the sentence must hold: per alternative
-   * its longest piece without white space */
+   * its longest piece without white space; an element of one alternative
+   * gives one such group per word, for its three longest words */
   KG_VEC(KgStrVec) must;
 } KgRule;
 
