@@ -644,6 +644,20 @@ static KgStatus build_and_write(const KgBuildOptions *opts,
   return st;
 }
 
+/* Passes messages on, counting the warnings. */
+typedef struct {
+  KgMessageFunc on_msg;
+  void *ctx;
+  size_t warnings;
+} WarnCount;
+
+static void count_warning(void *ctx, const KgError *msg) {
+  WarnCount *c = ctx;
+  c->warnings += msg->severity == KG_MSG_WARNING;
+  if (c->on_msg)
+    c->on_msg(c->ctx, msg);
+}
+
 KgStatus kg_build(const KgBuildOptions *opts, KgBuildStats *stats,
                   KgError *err) {
   KgBuildStats local = {0};
@@ -652,9 +666,13 @@ KgStatus kg_build(const KgBuildOptions *opts, KgBuildStats *stats,
   memset(stats, 0, sizeof *stats);
   KgRules *rules = NULL;
   KgInputVec inputs = {0};
-  KgStatus st = kg_rules_load_cached(
-      opts->rules_dir ? opts->rules_dir : "rules", opts->cache_dir,
-      opts->on_msg, opts->msg_ctx, &rules, err);
+  /* the rules' warnings (an alias of two entities, say) count for
+   * --strict as the documents' do */
+  WarnCount wc = {opts->on_msg, opts->msg_ctx, 0};
+  KgStatus st =
+      kg_rules_load_cached(opts->rules_dir ? opts->rules_dir : "rules",
+                           opts->cache_dir, count_warning, &wc, &rules, err);
+  stats->warnings = wc.warnings;
   if (!st)
     st = inputs_list(opts, &inputs, err);
   if (!st)

@@ -29,6 +29,20 @@ set -e
 [ $rc -eq 1 ] || fail "--strict with a warning exits $rc"
 [ ! -e "$TMP/strict/graph.ttl" ] || fail "--strict wrote output"
 "$KG" build -q --strict -o "$TMP/strict" "$F/news.xml" || fail "--strict without warnings"
+# A warning while loading the rules counts too, from the gazetteer cache
+# as when compiled: an alias that already names another entity.
+cp -r rules "$TMP/warn_rules"
+printf 'e:NotBaidu a kg:Organization ;\n  rdfs:label "Not Baidu" ;\n  skos:altLabel "百度" .\n' \
+  >>"$TMP/warn_rules/entities.ttl"
+for pass in compiled cached; do
+  set +e
+  KG_CACHE_DIR="$TMP/cache" "$KG" build -q --strict -r "$TMP/warn_rules" \
+    -o "$TMP/strict_rules" "$F/news.xml" 2>"$TMP/strict_rules.log"; rc=$?
+  set -e
+  [ $rc -eq 1 ] || fail "--strict with a gazetteer warning ($pass) exits $rc"
+  assert_contains "$TMP/strict_rules.log" 'already names Baidu'
+  [ ! -e "$TMP/strict_rules/graph.ttl" ] || fail "--strict wrote output ($pass)"
+done
 
 # Hostile XML: nothing from /etc/passwd, done in seconds, a warning each.
 timeout 30 "$KG" build -q -f ttl,nt -o "$TMP/hostile" "$F/xxe.xml" "$F/billion_laughs.xml" \
