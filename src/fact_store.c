@@ -274,14 +274,6 @@ long kg_fact_store_find_entity(const KgFactStore *fs, const char *key) {
   return entity_find(fs, lookup(fs, key));
 }
 
-/* a: interned. */
-static KgStatus add_alias(Entity *e, const char *a) {
-  for (size_t i = 0; i < e->aliases.len; i++)
-    if (e->aliases.items[i] == a)
-      return KG_SUCCESS;
-  return kg_vec_push(&e->aliases, a) ? KG_SUCCESS : KG_ERR_NOMEM;
-}
-
 /* The entity with key k, added when new; label l and type t fill what is
  * not known yet (all interned).  NULL when out of memory. */
 static Entity *entity_at(KgFactStore *fs, const char *k, const char *l,
@@ -336,7 +328,7 @@ static KgStatus fill_entity(KgFactStore *fs, const char *k, const char *label,
     if (has_alias(e, aliases[i]))
       continue;
     const char *a = str(fs, ctx, aliases[i], &oom);
-    if (oom || add_alias(e, a))
+    if (oom || !kg_vec_push(&e->aliases, a))
       return KG_ERR_NOMEM;
   }
   return KG_SUCCESS;
