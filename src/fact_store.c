@@ -304,10 +304,32 @@ static bool has_alias(const Entity *e, const char *a) {
   return false;
 }
 
-/* A string for fs: interned into it, or, through a merge's map, taken
- * from the store being merged. */
-typedef const char *(*StrFunc)(KgFactStore *fs, void *ctx, const char *s,
-                               bool *oom);
+/* Within one merge each string of src is interned into dst once: src's
+ * strings are unique pointers, so a table from src address to dst string
+ * spares hashing the same text for every fact it appears in. */
+typedef struct {
+  const char **from, **to;
+  size_t cap; /* power of two */
+} StrMap;
+
+static const char *map_str(KgFactStore *dst, StrMap *m, const char *s,
+                           bool *oom) {
+  if (!s)
+    return NULL;
+  size_t i = (size_t)ptr_hash(s) & (m->cap - 1);
+  while (m->from[i] && m->from[i] != s)
+    i = (i + 1) & (m->cap - 1);
+  if (!m->from[i]) {
+    m->from[i] = s;
+    m->to[i] = intern(dst, s, oom);
+  }
+  return m->to[i];
+}
+
+/* s for fs: through a merge's map m, or interned when m is NULL. */
+static const char *take(KgFactStore *fs, StrMap *m, const char *s, bool *oom) {
+  return m ? map_str(fs, m, s, oom) : intern(fs, s, oom);
+}
 
 /* Add or update the entity with interned key k.  An entity is named
  * again and again with the same label, type and aliases, and interning
@@ -315,29 +337,23 @@ typedef const char *(*StrFunc)(KgFactStore *fs, void *ctx, const char *s,
  * and type when it has none, an alias it does not hold. */
 static KgStatus fill_entity(KgFactStore *fs, const char *k, const char *label,
                             const char *type, const char *const *aliases,
-                            size_t n_aliases, StrFunc str, void *ctx) {
+                            size_t n_aliases, StrMap *m) {
   bool oom = false;
   long at = entity_find(fs, k);
   Entity *e = at >= 0 ? &fs->entities.items[at] : NULL;
   if (!e || (!e->label && label) || (!e->type && type)) {
-    const char *l = str(fs, ctx, label, &oom), *t = str(fs, ctx, type, &oom);
+    const char *l = take(fs, m, label, &oom), *t = take(fs, m, type, &oom);
     if (oom || !(e = entity_at(fs, k, l, t)))
       return KG_ERR_NOMEM;
   }
   for (size_t i = 0; i < n_aliases; i++) {
     if (has_alias(e, aliases[i]))
       continue;
-    const char *a = str(fs, ctx, aliases[i], &oom);
+    const char *a = take(fs, m, aliases[i], &oom);
     if (oom || !kg_vec_push(&e->aliases, a))
       return KG_ERR_NOMEM;
   }
   return KG_SUCCESS;
-}
-
-static const char *intern_str(KgFactStore *fs, void *ctx, const char *s,
-                              bool *oom) {
-  (void)ctx;
-  return intern(fs, s, oom);
 }
 
 KgStatus kg_fact_store_add_entity(KgFactStore *fs, const char *key,
@@ -349,8 +365,7 @@ KgStatus kg_fact_store_add_entity(KgFactStore *fs, const char *key,
   const char *k = intern(fs, key, &oom);
   if (oom)
     return KG_ERR_NOMEM;
-  return fill_entity(fs, k, label, type, &alias, alias ? 1 : 0, intern_str,
-                     NULL);
+  return fill_entity(fs, k, label, type, &alias, alias ? 1 : 0, NULL);
 }
 
 /* ------------------------------------------------------------ documents */
@@ -518,33 +533,6 @@ long kg_fact_store_find_document(const KgFactStore *fs, const char *key) {
 
 /* ---------------------------------------------------------------- merge */
 
-/* Within one merge each string of src is interned into dst once: src's
- * strings are unique pointers, so a table from src address to dst string
- * spares hashing the same text for every fact it appears in. */
-typedef struct {
-  const char **from, **to;
-  size_t cap; /* power of two */
-} StrMap;
-
-static const char *map_str(KgFactStore *dst, StrMap *m, const char *s,
-                           bool *oom) {
-  if (!s)
-    return NULL;
-  size_t i = (size_t)ptr_hash(s) & (m->cap - 1);
-  while (m->from[i] && m->from[i] != s)
-    i = (i + 1) & (m->cap - 1);
-  if (!m->from[i]) {
-    m->from[i] = s;
-    m->to[i] = intern(dst, s, oom);
-  }
-  return m->to[i];
-}
-
-static const char *map_str_of(KgFactStore *dst, void *m, const char *s,
-                              bool *oom) {
-  return map_str(dst, m, s, oom);
-}
-
 /* Most entities of a document are in the graph already, with their label,
  * type and aliases (they come from the gazetteer, the same each time), and
  * interning into the graph's large table costs cache misses: fill_entity
@@ -558,7 +546,7 @@ static KgStatus merge_entities(KgFactStore *dst, const KgFactStore *src,
     const char *k = map_str(dst, m, e->key, &oom); /* the facts need it */
     st = oom ? KG_ERR_NOMEM
              : fill_entity(dst, k, e->label, e->type, e->aliases.items,
-                           e->aliases.len, map_str_of, m);
+                           e->aliases.len, m);
   }
   return st;
 }

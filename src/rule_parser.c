@@ -895,19 +895,39 @@ static bool parse_element_body(RuleCtx *c) {
   }
 }
 
-/* The longest run of s without white space (a literal's space matches
- * any white space, so only such a run is sure to be in the text). */
-static char *longest_piece(const char *s) {
-  size_t best = 0, best_len = 0;
+/* The (at most max) longest distinct runs of s without white space,
+ * longest first (ties: the earlier), as offsets and lengths; returns how
+ * many.  A literal's space matches any white space, so only such runs are
+ * sure to be in the text. */
+static size_t longest_words(const char *s, size_t max, size_t *at,
+                            size_t *len) {
+  size_t n = 0;
   for (size_t i = 0; s[i];) {
-    size_t n = 0;
-    while (s[i + n] && !is_space(s[i + n]))
-      n++;
-    if (n > best_len)
-      best = i, best_len = n;
-    i += n ? n : 1;
+    size_t k = 0;
+    while (s[i + k] && !is_space(s[i + k]))
+      k++;
+    bool dup = false;
+    for (size_t j = 0; j < n && !dup; j++)
+      dup = len[j] == k && !memcmp(s + at[j], s + i, k);
+    size_t pos = n;
+    while (!dup && k && pos > 0 && len[pos - 1] < k)
+      pos--;
+    if (!dup && k && pos < max) {
+      size_t last = n < max ? n++ : n - 1;
+      for (size_t j = last; j > pos; j--)
+        at[j] = at[j - 1], len[j] = len[j - 1];
+      at[pos] = i, len[pos] = k;
+    }
+    i += k ? k : 1;
   }
-  return kg_strndup(s + best, best_len);
+  return n;
+}
+
+/* The longest run of s without white space ("" when none). */
+static char *longest_piece(const char *s) {
+  size_t at, len;
+  return longest_words(s, 1, &at, &len) ? kg_strndup(s + at, len)
+                                        : kg_strdup("");
 }
 
 /* Push v as one more group of r's required pieces (v is taken). */
@@ -927,26 +947,8 @@ enum { MAX_WORD_GROUPS = 3 };
  * longer one: they are in nearly every sentence and would only cost
  * scanning.  False when out of memory. */
 static bool add_words(Parser *p, KgRule *r, const char *s) {
-  size_t at[MAX_WORD_GROUPS], len[MAX_WORD_GROUPS], n = 0;
-  for (size_t i = 0; s[i];) {
-    size_t k = 0;
-    while (s[i + k] && !is_space(s[i + k]))
-      k++;
-    bool dup = false;
-    for (size_t j = 0; j < n && !dup; j++)
-      dup = len[j] == k && !memcmp(s + at[j], s + i, k);
-    /* keep the longest words, longest first (ties: the earlier) */
-    size_t pos = n;
-    while (!dup && k && pos > 0 && len[pos - 1] < k)
-      pos--;
-    if (!dup && k && pos < MAX_WORD_GROUPS) {
-      size_t last = n < MAX_WORD_GROUPS ? n++ : n - 1;
-      for (size_t j = last; j > pos; j--)
-        at[j] = at[j - 1], len[j] = len[j - 1];
-      at[pos] = i, len[pos] = k;
-    }
-    i += k ? k : 1;
-  }
+  size_t at[MAX_WORD_GROUPS], len[MAX_WORD_GROUPS];
+  size_t n = longest_words(s, MAX_WORD_GROUPS, at, len);
   for (size_t j = 0; j < n; j++) {
     if (j && len[j] == 1)
       break;
